@@ -1,0 +1,290 @@
+//! The command line as clap sees it: pure data, no policy.
+//!
+//! Doc comments here are the `--help` text, the man page and the completions, so they are written for
+//! users. Values that have an environment variable or a config-file key stay `Option`s without clap
+//! defaults: `config.rs` applies the precedence flag > environment > profile > default in one place.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+/// Command-line client for the sales funnels of the CoMagic / UIS / CallGear Data API v2.0.
+#[derive(Debug, Parser)]
+#[command(
+    name = "funnels",
+    version,
+    about,
+    help_expected = true,
+    propagate_version = true,
+    after_help = "Examples:\n  funnels list --user-id 12 --sort name:asc\n  funnels list --all -o json | jq -r '.[].name'\n  funnels list --all -o csv --out funnels.csv"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options accepted before or after any subcommand (SPEC §2).
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Profile of the config file to use [default: the config's `default_profile`].
+    #[arg(long, global = true, env = "FUNNELS_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Config file [default: $XDG_CONFIG_HOME/funnels/config.toml].
+    #[arg(long, global = true, env = "FUNNELS_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Platform whose API host is used [default: comagic].
+    #[arg(long, global = true, env = "FUNNELS_PLATFORM", value_enum)]
+    pub platform: Option<Platform>,
+
+    /// Full API URL, e.g. https://dataapi.uiscom.ru/v2.0 [default: the platform's URL].
+    #[arg(long, global = true, env = "FUNNELS_ENDPOINT", value_name = "URL")]
+    pub endpoint: Option<String>,
+
+    /// File holding the access token (trimmed). The token itself may be given in FUNNELS_TOKEN.
+    #[arg(long, global = true, env = "FUNNELS_TOKEN_FILE", value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
+
+    /// Read the access token from the first line of standard input.
+    #[arg(long, global = true)]
+    pub token_stdin: bool,
+
+    /// Client user to act for (required for agent accounts).
+    #[arg(long, global = true, env = "FUNNELS_USER_ID", value_name = "ID")]
+    pub user_id: Option<u64>,
+
+    /// Output format [default: table].
+    #[arg(short, long, global = true, env = "FUNNELS_OUTPUT", value_enum, value_name = "FORMAT")]
+    pub output: Option<Format>,
+
+    /// Write the output to FILE atomically instead of standard output.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Limit for one request in seconds, connect to last byte [default: 30].
+    #[arg(long, global = true, env = "FUNNELS_TIMEOUT", value_name = "SECS")]
+    pub timeout: Option<u64>,
+
+    /// Extra attempts for a transient failure [default: 3].
+    #[arg(long, global = true, env = "FUNNELS_RETRIES", value_name = "N")]
+    pub retries: Option<u32>,
+
+    /// Longest total wait for a per-minute quota to reset; 0 = never wait [default: 120].
+    #[arg(long, global = true, value_name = "SECS")]
+    pub max_wait: Option<u64>,
+
+    /// When to use colour: auto (terminal without NO_COLOR), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// One line per request on stderr; repeat (-vv) to show bodies too (secrets redacted).
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+
+    /// No notices or warnings on stderr, only errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// Print the JSON-RPC request for the first page and exit; needs no token, sends nothing.
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+}
+
+/// The commands of SPEC §1.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List sales funnels (get.sales_funnel).
+    #[command(after_help = "Examples:\n  funnels list --user-id 12 --sort name:asc\n  funnels list --filter 'name ilike %sales%' --fields ext_id,name\n  funnels list --all -o json | jq -r '.[].name'\n  funnels list --all --explode -o csv --out stages.csv")]
+    List(ListArgs),
+
+    /// Show one funnel and its stages.
+    #[command(after_help = "Examples:\n  funnels show 1\n  funnels show 1 -o json")]
+    Show(ShowArgs),
+
+    /// Verify credentials and access; show the API points left.
+    #[command(after_help = "Examples:\n  funnels check\n  funnels check -o json")]
+    Check,
+
+    /// List the client users of an agent account (get.customer_users).
+    #[command(after_help = "Examples:\n  funnels users --all\n  funnels users --filter 'name ilike %shop%' -o json")]
+    Users(UsersArgs),
+
+    /// Open a session with login and password (login.user) and store its key.
+    #[command(after_help = "Examples:\n  funnels login --login alice\n  printf '%s\\n' \"$PASS\" | funnels login --login alice --password-stdin")]
+    Login(LoginArgs),
+
+    /// End the stored session (logout.user) and delete it.
+    #[command(after_help = "Examples:\n  funnels logout")]
+    Logout,
+
+    /// Print a completion script for SHELL.
+    #[command(after_help = "Examples:\n  funnels completions bash > ~/.local/share/bash-completion/completions/funnels")]
+    Completions(CompletionsArgs),
+
+    /// Print the man page (roff).
+    #[command(after_help = "Examples:\n  funnels man | man -l -")]
+    Man,
+}
+
+/// Options shared by every paged listing (`list` and `users`).
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// A condition `FIELD OP [VALUE]`, e.g. `name=Main`, `name like %Sales%`, `ext_id in 1,2,3`; repeatable, AND-ed.
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Vec<String>,
+
+    /// OR the --filter conditions instead of AND-ing them.
+    #[arg(long, requires = "filter")]
+    pub any: bool,
+
+    /// A raw API filter object sent unchanged: JSON text, @FILE, or - for standard input.
+    #[arg(long, value_name = "JSON|@FILE|-", conflicts_with_all = ["filter", "any"])]
+    pub filter_json: Option<String>,
+
+    /// Sort keys `FIELD[:asc|desc]`, comma-separated or repeated; priority in the order given.
+    #[arg(long, value_name = "KEY[,KEY...]")]
+    pub sort: Vec<String>,
+
+    /// Comma-separated fields to request and print, in this order.
+    #[arg(long, value_name = "LIST")]
+    pub fields: Option<String>,
+
+    /// At most N records in total (N >= 1), fetched over as many pages as needed.
+    #[arg(long, value_name = "N", conflicts_with = "all")]
+    pub limit: Option<u64>,
+
+    /// Start at record N (0..=100000).
+    #[arg(long, value_name = "N")]
+    pub offset: Option<u64>,
+
+    /// Records per request, 1..=10000 [default: 10000].
+    #[arg(long, value_name = "N")]
+    pub page_size: Option<u64>,
+
+    /// Follow offsets until every record is fetched.
+    #[arg(long)]
+    pub all: bool,
+
+    /// Print only the number of matching records (one request with limit 1).
+    #[arg(long, conflicts_with_all = ["all", "limit", "stream"])]
+    pub count: bool,
+
+    /// No header row in table, csv and tsv output.
+    #[arg(long)]
+    pub no_header: bool,
+
+    /// With ndjson, csv or tsv: write each page as it arrives.
+    #[arg(long)]
+    pub stream: bool,
+}
+
+/// `funnels list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub query: QueryArgs,
+
+    /// One record per stage instead of one per funnel.
+    #[arg(long)]
+    pub explode: bool,
+
+    /// Fetch up to N pages concurrently (1-4) when the total is known and the minute budget covers them.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub parallel: u8,
+
+    /// Agent accounts: the funnels of every client user.
+    #[arg(long)]
+    pub all_users: bool,
+
+    /// With --all-users: skip a failing user with a warning and exit 9 at the end.
+    #[arg(long, requires = "all_users")]
+    pub keep_going: bool,
+}
+
+/// `funnels users`.
+#[derive(Debug, Args)]
+pub struct UsersArgs {
+    #[command(flatten)]
+    pub query: QueryArgs,
+}
+
+/// `funnels show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The funnel's ext_id.
+    #[arg(value_name = "EXT_ID")]
+    pub ext_id: String,
+}
+
+/// `funnels login`.
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Login name [default: prompted on a terminal].
+    #[arg(long, value_name = "NAME")]
+    pub login: Option<String>,
+
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// `funnels completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to print a completion script for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// The vendors running the Data API (API.md §1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    /// dataapi.comagic.ru
+    Comagic,
+    /// dataapi.uiscom.ru
+    Uis,
+    /// dataapi.callgear.com
+    Callgear,
+}
+
+/// Output formats (SPEC §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// A human-readable table.
+    Table,
+    /// One pretty-printed JSON array.
+    Json,
+    /// One compact JSON object per line.
+    Ndjson,
+    /// RFC 4180 comma-separated values with a header row.
+    Csv,
+    /// Tab-separated values with a header row.
+    Tsv,
+}
+
+/// The `--color` choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour only on a terminal and never with NO_COLOR.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}

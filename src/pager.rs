@@ -1,0 +1,1 @@
+//! Offset paging (SPEC §3.2).
