@@ -45,8 +45,9 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "FUNNELS_ENDPOINT", value_name = "URL")]
     pub endpoint: Option<String>,
 
-    /// File holding the access token (trimmed). The token itself may be given in FUNNELS_TOKEN.
-    #[arg(long, global = true, env = "FUNNELS_TOKEN_FILE", value_name = "PATH")]
+    /// File holding the access token (trimmed) [env: FUNNELS_TOKEN_FILE, below FUNNELS_TOKEN]. The
+    /// token itself may be given in FUNNELS_TOKEN; there is deliberately no flag for it.
+    #[arg(long, global = true, value_name = "PATH")]
     pub token_file: Option<PathBuf>,
 
     /// Read the access token from the first line of standard input.

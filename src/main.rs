@@ -7,12 +7,19 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
+use clap::error::ErrorKind;
 use funnels::cli::Cli;
-use funnels::exit::classify;
+use funnels::exit::{Exit, classify};
 use funnels::redact;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) if !err.use_stderr() || err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            err.exit()
+        }
+        Err(err) => return report(&usage_line(&err), None, Exit::Usage),
+    };
     match funnels::run(cli) {
         Ok(exit) => ExitCode::from(exit.code()),
         Err(err) => {
@@ -20,12 +27,29 @@ fn main() -> ExitCode {
             if verdict.broken_pipe {
                 return ExitCode::SUCCESS;
             }
-            let mut stderr = std::io::stderr().lock();
-            let _ = writeln!(stderr, "funnels: error: {}", redact::for_terminal(&format!("{err:#}")));
-            if let Some(hint) = verdict.hint {
-                let _ = writeln!(stderr, "hint: {}", redact::for_terminal(&hint));
-            }
-            ExitCode::from(verdict.exit.code())
+            report(&format!("{err:#}"), verdict.hint.as_deref(), verdict.exit)
         }
+    }
+}
+
+/// `funnels: error: …` and an optional `hint: …`, made safe for a terminal.
+fn report(message: &str, hint: Option<&str>, exit: Exit) -> ExitCode {
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "funnels: error: {}", redact::for_terminal(message));
+    if let Some(hint) = hint {
+        let _ = writeln!(stderr, "hint: {}", redact::for_terminal(hint));
+    }
+    ExitCode::from(exit.code())
+}
+
+/// clap's multi-line usage error as one line (its tip, if any, becomes the hint line).
+fn usage_line(err: &clap::Error) -> String {
+    let text = err.render().to_string();
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("bad command line");
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    match lines.find_map(|l| l.strip_prefix("tip: ")) {
+        Some(tip) => format!("{first} ({tip})"),
+        None => format!("{first} (see funnels --help)"),
     }
 }

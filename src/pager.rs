@@ -1,1 +1,316 @@
-//! Offset paging (SPEC §3.2).
+//! Offset paging of SPEC §3.2, generic over the record type and blind to HTTP: a `fetch` closure
+//! brings a page, a `sink` closure takes the new records of each page in offset order.
+//!
+//! It owns the stop rules (wanted count reached, `offset ≥ total_items`, an empty page without a
+//! total), the guards (a page that adds nothing while more exist, too many requests), the 100 000
+//! offset ceiling and the de-duplication of records seen twice while data changed under the export.
+
+use std::collections::HashSet;
+use std::hash::Hash;
+
+use anyhow::Context;
+
+use crate::exit::{Exit, Failure};
+use crate::model::{CustomerUser, Funnel};
+
+/// The API refuses offsets above this (API.md §4).
+pub const MAX_OFFSET: u64 = 100_000;
+/// The API's largest page.
+pub const MAX_PAGE: u64 = 10_000;
+
+/// A record with an identity, for de-duplication and the no-progress guard.
+pub trait Keyed {
+    type Key: Eq + Hash;
+    /// `None` when the key field was not returned: such records are never treated as repeats.
+    fn key(&self) -> Option<Self::Key>;
+}
+
+impl Keyed for Funnel {
+    type Key = String;
+    fn key(&self) -> Option<String> {
+        self.ext_id.clone()
+    }
+}
+
+impl Keyed for CustomerUser {
+    type Key = i64;
+    fn key(&self) -> Option<i64> {
+        self.id
+    }
+}
+
+/// How many records are wanted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Want {
+    /// Neither `--all` nor `--limit`: exactly one request of `page_size`.
+    FirstPage,
+    /// `--limit N`.
+    Limit(u64),
+    /// `--all`.
+    All,
+}
+
+/// What to fetch.
+#[derive(Debug, Clone, Copy)]
+pub struct Plan {
+    pub offset: u64,
+    pub want: Want,
+    pub page_size: u64,
+    /// Plural noun for messages ("funnels").
+    pub noun: &'static str,
+}
+
+/// One page as the pager needs it.
+#[derive(Debug)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: Option<u64>,
+}
+
+/// How a paging run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Outcome {
+    /// Unique records handed to the sink.
+    pub written: u64,
+    /// The last `total_items` seen.
+    pub total: Option<u64>,
+    pub requests: u64,
+    /// More records exist than the offset ceiling lets the API reach.
+    pub unreachable: bool,
+    /// Only the first page was asked for and `total_items` says more exist.
+    pub more: bool,
+}
+
+impl Plan {
+    /// The `limit` of the next request, given how many unique records were written.
+    pub fn next_limit(&self, written: u64) -> u64 {
+        match self.want {
+            Want::FirstPage | Want::All => self.page_size,
+            Want::Limit(n) => self.page_size.min(n.saturating_sub(written)),
+        }
+    }
+}
+
+/// Runs the plan. `fetch(offset, limit)` makes one request; `sink` receives each page's new records.
+pub fn run<T: Keyed>(
+    plan: &Plan,
+    mut fetch: impl FnMut(u64, u64) -> anyhow::Result<Page<T>>,
+    mut sink: impl FnMut(Vec<T>) -> anyhow::Result<()>,
+) -> anyhow::Result<Outcome> {
+    let mut out = Outcome::default();
+    let mut received = 0u64;
+    let mut seen: HashSet<T::Key> = HashSet::new();
+    loop {
+        let offset = plan.offset + received;
+        let limit = plan.next_limit(out.written);
+        if let Some(total) = out.total {
+            if out.requests > total + 2 {
+                return Err(no_progress(plan, offset, &out));
+            }
+        }
+        out.requests += 1;
+        let page = fetch(offset, limit).with_context(|| progress(plan, &out))?;
+        out.total = page.total.or(out.total);
+        let got = page.items.len() as u64;
+        received += got;
+
+        let mut fresh: Vec<T> = page
+            .items
+            .into_iter()
+            .filter(|item| item.key().is_none_or(|key| seen.insert(key)))
+            .collect();
+        if let Want::Limit(n) = plan.want {
+            fresh.truncate(usize::try_from(n - out.written).unwrap_or(usize::MAX));
+        }
+        let added = fresh.len() as u64;
+        out.written += added;
+        if added > 0 {
+            sink(fresh)?;
+        }
+
+        let end = plan.offset + received;
+        let more_exist = match out.total {
+            Some(total) => end < total,
+            None => got > 0,
+        };
+        match plan.want {
+            Want::FirstPage => {
+                out.more = out.total.is_some_and(|total| end < total);
+                return Ok(out);
+            }
+            Want::Limit(n) if out.written >= n => return Ok(out),
+            _ => {}
+        }
+        if !more_exist {
+            return Ok(out);
+        }
+        if added == 0 && out.total.is_some() {
+            return Err(no_progress(plan, end, &out));
+        }
+        if end > MAX_OFFSET {
+            out.unreachable = true;
+            return Ok(out);
+        }
+    }
+}
+
+/// "fetched 20000 of 35000 funnels before the error".
+fn progress(plan: &Plan, out: &Outcome) -> String {
+    match out.total {
+        Some(total) => format!("fetched {} of {total} {} before the error", out.written, plan.noun),
+        None => format!("fetched {} {} before the error", out.written, plan.noun),
+    }
+}
+
+fn no_progress(plan: &Plan, offset: u64, out: &Outcome) -> anyhow::Error {
+    let total = out.total.map_or_else(String::new, |t| format!(" of {t}"));
+    Failure::new(
+        Exit::Network,
+        format!(
+            "pagination did not advance at offset {offset} after {} requests ({} {}{total} fetched); the server may ignore offset",
+            out.requests, out.written, plan.noun
+        ),
+    )
+    .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exit::classify;
+
+    #[derive(Debug, Clone, PartialEq)]
+    struct Rec(u64);
+    impl Keyed for Rec {
+        type Key = u64;
+        fn key(&self) -> Option<u64> {
+            Some(self.0)
+        }
+    }
+
+    /// A well-behaved server over `total` records; records the requests it got.
+    fn server(total: u64, calls: &mut Vec<(u64, u64)>) -> impl FnMut(u64, u64) -> anyhow::Result<Page<Rec>> + '_ {
+        move |offset, limit| {
+            calls.push((offset, limit));
+            let items = (offset..total.min(offset + limit)).map(Rec).collect();
+            Ok(Page { items, total: Some(total) })
+        }
+    }
+
+    fn plan(want: Want, page_size: u64) -> Plan {
+        Plan { offset: 0, want, page_size, noun: "funnels" }
+    }
+
+    fn collect(plan: &Plan, fetch: impl FnMut(u64, u64) -> anyhow::Result<Page<Rec>>) -> (anyhow::Result<Outcome>, Vec<Rec>) {
+        let mut got = Vec::new();
+        let out = run(plan, fetch, |page| {
+            got.extend(page);
+            Ok(())
+        });
+        (out, got)
+    }
+
+    #[test]
+    fn all_over_25000_takes_three_requests() {
+        let mut calls = Vec::new();
+        let (out, got) = collect(&plan(Want::All, 10_000), server(25_000, &mut calls));
+        let out = out.unwrap();
+        assert_eq!(calls, [(0, 10_000), (10_000, 10_000), (20_000, 10_000)]);
+        assert_eq!((out.written, got.len(), out.unreachable), (25_000, 25_000, false));
+    }
+
+    #[test]
+    fn limit_asks_for_what_is_still_wanted() {
+        let mut calls = Vec::new();
+        let (out, got) = collect(&plan(Want::Limit(25), 10), server(100, &mut calls));
+        assert_eq!(calls, [(0, 10), (10, 10), (20, 5)]);
+        assert_eq!((out.unwrap().written, got.len()), (25, 25));
+    }
+
+    #[test]
+    fn first_page_only_and_notice_flag() {
+        let mut calls = Vec::new();
+        let (out, _) = collect(&plan(Want::FirstPage, 10), server(35, &mut calls));
+        let out = out.unwrap();
+        assert_eq!(calls, [(0, 10)]);
+        assert!(out.more);
+        assert_eq!(out.total, Some(35));
+    }
+
+    #[test]
+    fn short_pages_continue_until_total() {
+        let mut calls = Vec::new();
+        let (out, got) = collect(&plan(Want::All, 10), |offset, limit| {
+            calls.push((offset, limit));
+            let items = (offset..23.min(offset + 4)).map(Rec).collect();
+            Ok(Page { items, total: Some(23) })
+        });
+        assert_eq!(out.unwrap().written, 23);
+        assert_eq!(got, (0..23).map(Rec).collect::<Vec<_>>());
+        assert_eq!(calls.len(), 6);
+    }
+
+    #[test]
+    fn without_total_an_empty_page_ends() {
+        let (out, got) = collect(&plan(Want::All, 10), |offset, limit| {
+            let items = (offset..15.min(offset + limit)).map(Rec).collect();
+            Ok(Page { items, total: None })
+        });
+        let out = out.unwrap();
+        assert_eq!((out.written, out.requests, got.len()), (15, 3, 15));
+    }
+
+    #[test]
+    fn a_server_ignoring_offset_is_caught() {
+        let (out, got) = collect(&plan(Want::All, 10), |_, _| Ok(Page { items: (0..10).map(Rec).collect(), total: Some(50) }));
+        let err = out.unwrap_err();
+        assert_eq!(classify(&err).exit, Exit::Network);
+        assert!(err.to_string().contains("pagination did not advance"), "{err}");
+        assert_eq!(got.len(), 10);
+    }
+
+    #[test]
+    fn an_early_empty_page_is_caught() {
+        let (out, _) = collect(&plan(Want::All, 10), |offset, _| {
+            let items = if offset == 0 { (0..10).map(Rec).collect() } else { Vec::new() };
+            Ok(Page { items, total: Some(50) })
+        });
+        assert_eq!(classify(&out.unwrap_err()).exit, Exit::Network);
+    }
+
+    #[test]
+    fn duplicates_are_written_once() {
+        // Data shifts by one record between pages: the first record of page 2 repeats.
+        let (out, got) = collect(&plan(Want::All, 10), |offset, _| {
+            let start = if offset == 0 { 0 } else { offset - 1 };
+            let items = (start..20.min(start + 10)).map(Rec).collect();
+            Ok(Page { items, total: Some(20) })
+        });
+        let out = out.unwrap();
+        assert_eq!(got, (0..20).map(Rec).collect::<Vec<_>>());
+        assert_eq!(out.written, 20);
+    }
+
+    #[test]
+    fn offset_ceiling_stops_with_what_is_reachable() {
+        let mut calls = Vec::new();
+        let (out, got) = collect(&plan(Want::All, 10_000), server(123_456, &mut calls));
+        let out = out.unwrap();
+        assert!(out.unreachable);
+        assert_eq!(got.len(), 110_000);
+        assert!(calls.iter().all(|&(offset, _)| offset <= MAX_OFFSET));
+        assert_eq!(calls.last(), Some(&(100_000, 10_000)));
+    }
+
+    #[test]
+    fn failure_says_how_far_it_got() {
+        let (out, _) = collect(&plan(Want::All, 10), |offset, limit| {
+            if offset >= 20 {
+                anyhow::bail!("boom");
+            }
+            Ok(Page { items: (offset..offset + limit).map(Rec).collect(), total: Some(35) })
+        });
+        let text = format!("{:#}", out.unwrap_err());
+        assert!(text.starts_with("fetched 20 of 35 funnels before the error: boom"), "{text}");
+    }
+}

@@ -131,3 +131,11 @@ impl Client {
 pub fn dry_run_body<P: Serialize>(method: &str, params: &P) -> String {
     todo!()
 }
+
+/// A wait or reset time in human form: "9h 12m", "45m", "30s".
+pub fn human_duration(secs: u64) -> String {
+    todo!()
+}
+
+impl Payload for crate::model::Session {}
+impl Payload for serde::de::IgnoredAny {}

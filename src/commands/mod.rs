@@ -1,10 +1,81 @@
 //! Commands: thin compositions of config → query → pager ⇄ rpc → output.
+//!
+//! Each command module takes the settled [`Settings`] and its own arguments and returns the exit
+//! code of a run that went as planned (0, or 9 for known-incomplete output reported as an error).
 
-use crate::cli::Cli;
+mod check;
+mod listing;
+mod list;
+mod session;
+mod show;
+mod users;
+
+use std::io::Write;
+
+use anyhow::Context;
+use clap::CommandFactory;
+
+use crate::cli::{Cli, Command};
+use crate::config::{self, Settings};
+use crate::credentials::{self, Token};
 use crate::exit::Exit;
+use crate::redact;
+use crate::rpc::Client;
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
-    let _ = cli;
-    todo!()
+    match &cli.command {
+        Command::Completions(args) => {
+            let mut out = std::io::stdout().lock();
+            clap_complete::generate(args.shell, &mut Cli::command(), "funnels", &mut out);
+            out.flush()?;
+            return Ok(Exit::Success);
+        }
+        Command::Man => {
+            let mut out = std::io::stdout().lock();
+            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+            out.flush()?;
+            return Ok(Exit::Success);
+        }
+        _ => {}
+    }
+    let settings = config::settle(&cli.global)?;
+    match &cli.command {
+        Command::List(args) => list::run(&settings, args),
+        Command::Show(args) => show::run(&settings, args),
+        Command::Check => check::run(&settings),
+        Command::Users(args) => users::run(&settings, args),
+        Command::Login(args) => session::login(&settings, args),
+        Command::Logout => session::logout(&settings),
+        Command::Completions(_) | Command::Man => unreachable!("handled above"),
+    }
+}
+
+/// A notice or warning on stderr, unless `-q`; server text in it is made safe.
+pub(crate) fn notice(settings: &Settings, text: &str) {
+    if !settings.quiet {
+        let _ = writeln!(std::io::stderr(), "funnels: {}", redact::for_terminal(text));
+    }
+}
+
+/// Resolves the token (stdin only when asked for) and opens the client.
+pub(crate) fn connect(settings: &Settings) -> anyhow::Result<(Client, Token)> {
+    let token = credentials::resolve(&settings.token, &mut std::io::stdin().lock(), settings.quiet)?;
+    let client = Client::new(settings.client.clone(), Some(token.value.clone()))?;
+    Ok((client, token))
+}
+
+/// `--count`: the number alone on a line (valid JSON and NDJSON too), to stdout or `--out`.
+pub(crate) fn print_count(settings: &Settings, n: u64) -> anyhow::Result<Exit> {
+    let mut dest = crate::output::destination::Destination::open(settings.out.as_deref())?;
+    writeln!(dest, "{n}").context("could not write the output")?;
+    dest.commit()?;
+    Ok(Exit::Success)
+}
+
+/// One line to standard output (dry-run bodies).
+pub(crate) fn print_line(text: &str) -> anyhow::Result<Exit> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}").and_then(|()| out.flush()).context("could not write to standard output")?;
+    Ok(Exit::Success)
 }

@@ -6,6 +6,7 @@
 //!
 //! INTERFACE STUB: bodies are filled in by the output work; the types and signatures are the contract.
 
+pub mod destination;
 pub mod sanitize;
 
 use std::io::{self, Write};

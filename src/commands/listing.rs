@@ -1,0 +1,245 @@
+//! The machinery every paged listing shares (`list`, `users`): validated query options → API params
+//! → pages → output, generic over the record type and its [`Schema`].
+
+use std::io::{Read, Write};
+
+use anyhow::Context;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::notice;
+use crate::cli::{Format, QueryArgs};
+use crate::config::Settings;
+use crate::exit::{self, Exit, Failure};
+use crate::output::destination::Destination;
+use crate::output::{Output, OutputOptions, Record};
+use crate::pager::{self, Keyed, MAX_OFFSET, MAX_PAGE, Outcome, Page, Plan, Want};
+use crate::query::{self, Schema, SortKey};
+use crate::rpc::{self, Client};
+
+/// A listing request, validated before any request is made.
+#[derive(Debug)]
+pub struct Listing {
+    pub schema: &'static Schema,
+    pub filter: Option<Value>,
+    pub sort: Vec<SortKey>,
+    /// Fields to print, in order.
+    pub fields: Vec<&'static str>,
+    /// Fields to request: the printed ones plus the key that de-duplication needs.
+    pub request_fields: Vec<&'static str>,
+    pub plan: Plan,
+    pub count: bool,
+    pub stream: bool,
+    pub header: bool,
+}
+
+/// `params` of a get method, in the order the API documents them.
+#[derive(Debug, Serialize)]
+pub struct GetParams<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<u64>,
+    pub limit: u64,
+    pub offset: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filter: Option<&'a Value>,
+    pub fields: &'a [&'static str],
+    #[serde(skip_serializing_if = "<[SortKey]>::is_empty")]
+    pub sort: &'a [SortKey],
+}
+
+impl Listing {
+    /// Checks every query option against `schema` and SPEC §3 (exit 2 on any violation).
+    pub fn new(args: &QueryArgs, schema: &'static Schema, settings: &Settings) -> anyhow::Result<Listing> {
+        let filter = match &args.filter_json {
+            Some(arg) => {
+                if arg == "-" && settings.token.stdin {
+                    return Err(exit::usage("--filter-json - and --token-stdin both want standard input"));
+                }
+                Some(query::parse_filter_json(arg, || {
+                    let mut text = String::new();
+                    std::io::stdin().read_to_string(&mut text).map(|_| text)
+                })?)
+            }
+            None => query::parse_filters(&args.filter, args.any, schema)?,
+        };
+        let sort = query::parse_sort(&args.sort, schema)?;
+        let fields = query::parse_fields(args.fields.as_deref(), schema)?;
+        let mut request_fields = fields.clone();
+        if !request_fields.contains(&schema.key) {
+            request_fields.insert(0, schema.key);
+        }
+        if args.limit == Some(0) {
+            return Err(exit::usage("--limit must be at least 1"));
+        }
+        let page_size = args.page_size.or(settings.page_size).unwrap_or(MAX_PAGE);
+        if !(1..=MAX_PAGE).contains(&page_size) {
+            return Err(exit::usage(format!("--page-size must be 1..={MAX_PAGE}, not {page_size}")));
+        }
+        let offset = args.offset.unwrap_or(0);
+        if offset > MAX_OFFSET {
+            return Err(exit::usage(format!("--offset must be 0..={MAX_OFFSET}, not {offset} (the API's limit)")));
+        }
+        if args.stream && !matches!(settings.format, Format::Ndjson | Format::Csv | Format::Tsv) {
+            return Err(exit::usage("--stream works with -o ndjson, csv or tsv, not with table or json"));
+        }
+        let want = match (args.all, args.limit) {
+            (true, _) => Want::All,
+            (false, Some(n)) => Want::Limit(n),
+            (false, None) => Want::FirstPage,
+        };
+        Ok(Listing {
+            schema,
+            filter,
+            sort,
+            fields,
+            request_fields,
+            plan: Plan { offset, want, page_size, noun: schema.noun },
+            count: args.count,
+            stream: args.stream,
+            header: !args.no_header,
+        })
+    }
+
+    /// The params of one page request.
+    pub fn params(&self, user_id: Option<u64>, offset: u64, limit: u64) -> GetParams<'_> {
+        GetParams {
+            user_id,
+            limit,
+            offset,
+            filter: self.filter.as_ref(),
+            fields: &self.request_fields,
+            sort: &self.sort,
+        }
+    }
+
+    /// `--count` asks for one record of the key field only.
+    fn count_params(&self, user_id: Option<u64>) -> GetParams<'_> {
+        GetParams {
+            user_id,
+            limit: 1,
+            offset: self.plan.offset,
+            filter: self.filter.as_ref(),
+            fields: std::slice::from_ref(&self.schema.key),
+            sort: &[],
+        }
+    }
+
+    /// `--dry-run`: the first request's body.
+    pub fn dry_run(&self, user_id: Option<u64>) -> anyhow::Result<Exit> {
+        let body = if self.count {
+            rpc::dry_run_body(self.schema.method, &self.count_params(user_id))
+        } else {
+            let limit = self.plan.next_limit(0);
+            rpc::dry_run_body(self.schema.method, &self.params(user_id, self.plan.offset, limit))
+        };
+        super::print_line(&body)
+    }
+
+    /// `--count`: one request, the number of matching records.
+    pub fn count<T: DeserializeOwned>(&self, client: &mut Client, user_id: Option<u64>) -> anyhow::Result<u64> {
+        let reply = client.call::<_, Vec<T>>(self.schema.method, &self.count_params(user_id))?;
+        Ok(reply.metadata.total_items.unwrap_or(reply.data.len() as u64))
+    }
+
+    /// Fetches the pages of the plan for one user, handing each page's new records to `sink`.
+    pub fn fetch<T>(
+        &self,
+        client: &mut Client,
+        user_id: Option<u64>,
+        sink: impl FnMut(Vec<T>) -> anyhow::Result<()>,
+    ) -> anyhow::Result<Outcome>
+    where
+        T: Keyed + DeserializeOwned,
+    {
+        pager::run(
+            &self.plan,
+            |offset, limit| {
+                let reply = client.call::<_, Vec<T>>(self.schema.method, &self.params(user_id, offset, limit))?;
+                Ok(Page { items: reply.data, total: reply.metadata.total_items })
+            },
+            sink,
+        )
+    }
+
+    /// Output options for these records.
+    pub fn output_options(&self, settings: &Settings, explode: bool) -> OutputOptions {
+        OutputOptions {
+            format: settings.format,
+            fields: self.fields.clone(),
+            explode,
+            header: self.header,
+            width: settings.width,
+            color: settings.color,
+        }
+    }
+
+    /// The whole run for one account: pages → output, all or nothing unless `--stream`.
+    pub fn print<T>(&self, settings: &Settings, client: &mut Client, user_id: Option<u64>, explode: bool) -> anyhow::Result<Exit>
+    where
+        T: Keyed + DeserializeOwned + Record,
+    {
+        let options = self.output_options(settings, explode);
+        let mut dest = Destination::open(settings.out.as_deref())?;
+        let outcome = if self.stream {
+            let mut output = Output::new(options, &mut dest);
+            let result = self.fetch::<T>(client, user_id, |page| {
+                output.records(&page).context("could not write the output")
+            });
+            match result {
+                Ok(outcome) => {
+                    output.finish().context("could not write the output")?;
+                    outcome
+                }
+                Err(err) => {
+                    drop(output);
+                    if settings.out.is_none() {
+                        let _ = dest.flush();
+                    }
+                    return Err(err.context("the output is incomplete"));
+                }
+            }
+        } else {
+            let mut all: Vec<T> = Vec::new();
+            let outcome = self.fetch::<T>(client, user_id, |page| {
+                if all.is_empty() {
+                    all = page;
+                } else {
+                    all.extend(page);
+                }
+                Ok(())
+            })?;
+            let mut output = Output::new(options, &mut dest);
+            output.records(&all).context("could not write the output")?;
+            output.finish().context("could not write the output")?;
+            outcome
+        };
+        dest.commit()?;
+        self.report(settings, &outcome)
+    }
+
+    /// Notices after a successful run, and exit 9 when the API could not reach everything.
+    pub fn report(&self, settings: &Settings, outcome: &Outcome) -> anyhow::Result<Exit> {
+        let noun = self.schema.noun;
+        if outcome.unreachable {
+            let total = outcome.total.map_or_else(|| "more".to_owned(), |t| t.to_string());
+            return Err(Failure::new(
+                Exit::Incomplete,
+                format!(
+                    "only {} of {total} {noun} are reachable through the API's offset limit; the output is incomplete",
+                    outcome.written
+                ),
+            )
+            .hint("narrow the query with --filter")
+            .into());
+        }
+        if outcome.more {
+            let total = outcome.total.unwrap_or_default();
+            notice(settings, &format!("showing {} of {total} {noun}; use --all", outcome.written));
+        }
+        if outcome.written == 0 && settings.format == Format::Table && settings.stdout_tty {
+            notice(settings, &format!("no {noun}"));
+        }
+        Ok(Exit::Success)
+    }
+}

@@ -1,0 +1,49 @@
+//! `funnels show EXT_ID`: one funnel and its stages (SPEC §4).
+
+use anyhow::Context;
+use serde_json::json;
+
+use super::listing::GetParams;
+use crate::cli::{Format, ShowArgs};
+use crate::config::Settings;
+use crate::exit::{Exit, Failure};
+use crate::model::Funnel;
+use crate::output::destination::Destination;
+use crate::output::{self, Output, OutputOptions};
+use crate::query::FUNNELS;
+use crate::rpc;
+
+pub fn run(settings: &Settings, args: &ShowArgs) -> anyhow::Result<Exit> {
+    let filter = json!({"field": "ext_id", "operator": "=", "value": args.ext_id});
+    let fields: Vec<&'static str> = FUNNELS.fields.iter().map(|f| f.name).collect();
+    let params = GetParams { user_id: settings.user_id, limit: 1, offset: 0, filter: Some(&filter), fields: &fields, sort: &[] };
+    if settings.dry_run {
+        return super::print_line(&rpc::dry_run_body(FUNNELS.method, &params));
+    }
+    let (mut client, _) = super::connect(settings)?;
+    let reply = client.call::<_, Vec<Funnel>>(FUNNELS.method, &params)?;
+    let Some(funnel) = reply.data.into_iter().find(|f| f.ext_id.as_deref() == Some(args.ext_id.as_str())) else {
+        return Err(Failure::new(Exit::NotFound, format!("no funnel with ext_id `{}`", args.ext_id))
+            .hint("list the ext_ids with funnels list --fields ext_id,name --all")
+            .into());
+    };
+    let options = OutputOptions {
+        format: settings.format,
+        fields,
+        explode: true,
+        header: true,
+        width: settings.width,
+        color: settings.color,
+    };
+    let mut dest = Destination::open(settings.out.as_deref())?;
+    match settings.format {
+        Format::Table | Format::Json => output::write_show(&funnel, &options, &mut dest),
+        Format::Ndjson | Format::Csv | Format::Tsv => {
+            let mut out = Output::new(options, &mut dest);
+            out.records(std::slice::from_ref(&funnel)).and_then(|()| out.finish().map(drop))
+        }
+    }
+    .context("could not write the output")?;
+    dest.commit()?;
+    Ok(Exit::Success)
+}
