@@ -1,0 +1,82 @@
+//! Shared helpers: a hermetic `funnels` command and canned API responses.
+
+use assert_cmd::Command;
+use serde_json::{Value, json};
+
+/// A token that must never appear in any output.
+pub const CANARY: &str = "canary-token-5f1e9b";
+
+/// `funnels` with a clean environment: no proxies, no colour variables, a private HOME, tiny waits.
+pub fn funnels(endpoint: &str) -> (Command, tempfile::TempDir) {
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = Command::cargo_bin("funnels").unwrap();
+    cmd.env_clear()
+        .env("HOME", home.path())
+        .env("FUNNELS_ENDPOINT", endpoint)
+        .env("FUNNELS_TOKEN", CANARY)
+        .env("FUNNELS_BACKOFF_BASE_MS", "1")
+        .env("FUNNELS_WAIT_UNIT_MS", "1")
+        .timeout(std::time::Duration::from_secs(60));
+    (cmd, home)
+}
+
+/// The endpoint of a mockito server.
+pub fn endpoint(server: &mockito::Server) -> String {
+    format!("{}/v2.0", server.url())
+}
+
+/// A funnel in the API's shape with `stages` in-process stages plus success and failure.
+pub fn funnel(i: u64, stages: u64) -> Value {
+    let mut list: Vec<Value> = (1..=stages)
+        .map(|k| json!({"stage_ext_id": format!("{i}-{k}"), "stage_name": format!("Этап {k}"), "stage_status": "in_process", "stage_order": k}))
+        .collect();
+    list.push(json!({"stage_ext_id": format!("{i}-s"), "stage_name": "Успешно", "stage_status": "success", "stage_order": 10010}));
+    list.push(json!({"stage_ext_id": format!("{i}-f"), "stage_name": "Закрыто", "stage_status": "failed", "stage_order": 10020}));
+    json!({"ext_id": i.to_string(), "name": format!("Воронка {i}"), "stages": list})
+}
+
+/// A success body with `data`; the id is echoed from the request by [`reply`].
+pub fn result(data: &[Value], total: u64) -> Value {
+    json!({"data": data, "metadata": {"total_items": total, "version": null,
+        "limits": {"day_limit": 3500, "day_remaining": 3305, "day_reset": 35139,
+                   "minute_limit": 200, "minute_remaining": 199, "minute_reset": 39}}})
+}
+
+/// A mockito responder that echoes the request's id around `result`.
+pub fn reply(result: Value) -> impl Fn(&mockito::Request) -> Vec<u8> + Send + Sync + 'static {
+    move |request| {
+        let body: Value = serde_json::from_slice(request.utf8_lossy_body().unwrap().as_bytes()).unwrap_or(Value::Null);
+        serde_json::to_vec(&json!({"jsonrpc": "2.0", "id": body["id"], "result": result})).unwrap()
+    }
+}
+
+/// A mockito responder that echoes the request's id around an error object.
+pub fn api_error(code: i64, mnemonic: &str, extra: Value) -> impl Fn(&mockito::Request) -> Vec<u8> + Send + Sync + 'static {
+    let mut data = json!({"mnemonic": mnemonic});
+    if let (Some(d), Some(e)) = (data.as_object_mut(), extra.as_object()) {
+        d.extend(e.clone());
+    }
+    let error = json!({"code": code, "message": format!("{mnemonic} happened"), "data": data});
+    move |request| {
+        let body: Value = serde_json::from_slice(request.utf8_lossy_body().unwrap().as_bytes()).unwrap_or(Value::Null);
+        serde_json::to_vec(&json!({"jsonrpc": "2.0", "id": body["id"], "error": error})).unwrap()
+    }
+}
+
+/// Matches requests whose JSON body contains `partial`.
+pub fn body_has(partial: Value) -> mockito::Matcher {
+    mockito::Matcher::PartialJson(partial)
+}
+
+/// stdout and stderr of an output as strings.
+pub fn texts(output: &std::process::Output) -> (String, String) {
+    (String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+/// Matches requests whose `params.KEY` equals `expected` exactly.
+pub fn param_is(key: &'static str, expected: Value) -> impl Fn(&mockito::Request) -> bool + Send + Sync + 'static {
+    move |request| {
+        let body: Value = serde_json::from_slice(request.body().map(Vec::as_slice).unwrap_or_default()).unwrap_or(Value::Null);
+        body["params"][key] == expected
+    }
+}

@@ -1,0 +1,8 @@
+//! End-to-end tests through the real binary: hermetic commands against mockito servers and the
+//! bundled sandbox on loopback, asserting what a user sees (exit code, stdout bytes, stderr) and what
+//! the server received.
+
+mod common;
+mod errors;
+mod list;
+mod options;
