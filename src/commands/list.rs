@@ -1,27 +1,160 @@
-//! `funnels list`: the funnels of one account (SPEC §3).
+//! `funnels list`: the funnels of one account (SPEC §3), or with `--all-users` of every client user
+//! of an agent account, each record led by its `user_id` (SPEC §4).
+
+use std::fmt::Write as _;
 
 use super::listing::Listing;
-use crate::cli::ListArgs;
+use super::notice;
+use crate::cli::{ListArgs, QueryArgs};
 use crate::config::Settings;
-use crate::exit::{self, Exit};
-use crate::model::Funnel;
-use crate::query::FUNNELS;
+use crate::exit::{self, Exit, Failure};
+use crate::model::{CustomerUser, Funnel};
+use crate::output::{Cell, Record};
+use crate::pager::Outcome;
+use crate::query::{FUNNELS, USERS};
+use crate::redact;
+use crate::rpc::Client;
 
 pub fn run(settings: &Settings, args: &ListArgs) -> anyhow::Result<Exit> {
     let listing = Listing::new(&args.query, &FUNNELS, settings)?;
     if !(1..=4).contains(&args.parallel) {
         return Err(exit::usage(format!("--parallel must be 1..=4, not {}", args.parallel)));
     }
-    if args.all_users {
-        return Err(exit::usage("--all-users is not available yet"));
+    if args.all_users && settings.user_id.is_some() {
+        return Err(exit::usage("--all-users fetches every user's funnels; it does not go with --user-id"));
     }
     if settings.dry_run {
+        if args.all_users {
+            return users_listing(settings)?.dry_run(None);
+        }
         return listing.dry_run(settings.user_id);
     }
     let (mut client, _) = super::connect(settings)?;
+    if args.all_users {
+        return all_users(settings, &listing, &mut client, args);
+    }
     if listing.count {
         let n = listing.count::<Funnel>(&mut client, settings.user_id)?;
         return super::print_count(settings, n);
     }
     listing.print::<Funnel>(settings, &mut client, settings.user_id, args.explode)
+}
+
+/// A funnel of one client user: the record of `--all-users`.
+struct UserFunnel {
+    user_id: i64,
+    funnel: Funnel,
+}
+
+impl Record for UserFunnel {
+    fn cell(&self, field: &str) -> Cell<'_> {
+        match field {
+            "user_id" => Cell::Int(self.user_id),
+            _ => self.funnel.cell(field),
+        }
+    }
+}
+
+/// `users --all` with the default sort, asking only for the ids.
+fn users_listing(settings: &Settings) -> anyhow::Result<Listing> {
+    let args = QueryArgs {
+        filter: Vec::new(),
+        any: false,
+        filter_json: None,
+        sort: Vec::new(),
+        fields: Some("id".to_owned()),
+        limit: None,
+        offset: None,
+        page_size: None,
+        all: true,
+        count: false,
+        no_header: false,
+        stream: false,
+    };
+    Listing::new(&args, &USERS, settings)
+}
+
+fn all_users(settings: &Settings, listing: &Listing, client: &mut Client, args: &ListArgs) -> anyhow::Result<Exit> {
+    let users_listing = users_listing(settings)?;
+    let mut users: Vec<CustomerUser> = Vec::new();
+    let mut requests = users_listing
+        .fetch(client, None, |page| {
+            users.extend(page);
+            Ok(())
+        })?
+        .requests;
+    let ids: Vec<i64> = users.iter().filter_map(|u| u.id).collect();
+
+    let mut skipped: Vec<(i64, String)> = Vec::new();
+    let mut outcome = Outcome::default();
+    if listing.count {
+        let mut sum = 0;
+        for &id in &ids {
+            match listing.count::<Funnel>(client, Some(id as u64)) {
+                Ok(n) => sum += n,
+                Err(err) if args.keep_going => skipped.push((id, format!("{err:#}"))),
+                Err(err) => return Err(err.context(format!("user {id}"))),
+            }
+        }
+        super::print_count(settings, sum)?;
+    } else {
+        let options = listing.output_options(settings, args.explode, &["user_id"]);
+        outcome = listing.emit::<UserFunnel, _>(settings, options, |sink| {
+            let mut total = Outcome::default();
+            for &id in &ids {
+                // Without --stream a user's funnels are held back until all its pages arrived, so
+                // that a skipped user leaves nothing behind.
+                let mut held: Vec<UserFunnel> = Vec::new();
+                let result = listing.fetch::<Funnel>(client, Some(id as u64), |page| {
+                    let page = page.into_iter().map(|funnel| UserFunnel { user_id: id, funnel });
+                    if listing.stream {
+                        sink(page.collect())
+                    } else {
+                        held.extend(page);
+                        Ok(())
+                    }
+                });
+                match result {
+                    Ok(outcome) => {
+                        if !held.is_empty() {
+                            sink(held)?;
+                        }
+                        total.written += outcome.written;
+                        total.requests += outcome.requests;
+                        total.total = Some(total.total.unwrap_or(0) + outcome.total.unwrap_or(outcome.written));
+                        total.unreachable |= outcome.unreachable;
+                        total.more |= outcome.more;
+                    }
+                    Err(err) if args.keep_going => {
+                        let partial = if listing.stream { " (its funnels so far were written)" } else { "" };
+                        skipped.push((id, format!("{err:#}{partial}")));
+                    }
+                    Err(err) => return Err(err.context(format!("user {id}"))),
+                }
+            }
+            requests += total.requests;
+            Ok(total)
+        })?;
+    }
+    if settings.verbose > 0 {
+        let mut line = format!("{} users; {requests} calls to the API", ids.len());
+        if let Some(limits) = client.last_limits() {
+            if let (Some(day), Some(minute)) = (limits.day_remaining, limits.minute_remaining) {
+                let _ = write!(line, "; points left {day}/day {minute}/min");
+            }
+        }
+        notice(settings, &line);
+    }
+    if skipped.is_empty() {
+        return if listing.count { Ok(Exit::Success) } else { listing.report(settings, &outcome) };
+    }
+    for (id, err) in &skipped {
+        notice(settings, &format!("warning: skipped user {id}: {}", redact::scrub(err)));
+    }
+    let ids: Vec<String> = skipped.iter().map(|(id, _)| id.to_string()).collect();
+    Err(Failure::new(
+        Exit::Incomplete,
+        format!("skipped {} of {} users ({}); the output lacks their funnels", skipped.len(), users.len(), ids.join(", ")),
+    )
+    .into())
 }

@@ -162,11 +162,11 @@ impl Listing {
         )
     }
 
-    /// Output options for these records.
-    pub fn output_options(&self, settings: &Settings, explode: bool) -> OutputOptions {
+    /// Output options for these records; `lead` fields (e.g. `user_id`) come first.
+    pub fn output_options(&self, settings: &Settings, explode: bool, lead: &[&'static str]) -> OutputOptions {
         OutputOptions {
             format: settings.format,
-            fields: self.fields.clone(),
+            fields: lead.iter().chain(&self.fields).copied().collect(),
             explode,
             header: self.header,
             width: settings.width,
@@ -174,18 +174,18 @@ impl Listing {
         }
     }
 
-    /// The whole run for one account: pages → output, all or nothing unless `--stream`.
-    pub fn print<T>(&self, settings: &Settings, client: &mut Client, user_id: Option<u64>, explode: bool) -> anyhow::Result<Exit>
+    /// Runs `fetch` (which feeds pages of records to the sink it is given) and writes the records:
+    /// all or nothing by default, page by page with `--stream`. The destination is committed only
+    /// when everything succeeded.
+    pub fn emit<T, F>(&self, settings: &Settings, options: OutputOptions, fetch: F) -> anyhow::Result<Outcome>
     where
-        T: Keyed + DeserializeOwned + Record,
+        T: Record,
+        F: FnOnce(&mut dyn FnMut(Vec<T>) -> anyhow::Result<()>) -> anyhow::Result<Outcome>,
     {
-        let options = self.output_options(settings, explode);
         let mut dest = Destination::open(settings.out.as_deref())?;
         let outcome = if self.stream {
             let mut output = Output::new(options, &mut dest);
-            let result = self.fetch::<T>(client, user_id, |page| {
-                output.records(&page).context("could not write the output")
-            });
+            let result = fetch(&mut |page: Vec<T>| output.records(&page).context("could not write the output"));
             match result {
                 Ok(outcome) => {
                     output.finish().context("could not write the output")?;
@@ -194,6 +194,7 @@ impl Listing {
                 Err(err) => {
                     drop(output);
                     if settings.out.is_none() {
+                        // What was streamed stays; say that it is not all.
                         let _ = dest.flush();
                     }
                     return Err(err.context("the output is incomplete"));
@@ -201,7 +202,7 @@ impl Listing {
             }
         } else {
             let mut all: Vec<T> = Vec::new();
-            let outcome = self.fetch::<T>(client, user_id, |page| {
+            let outcome = fetch(&mut |page: Vec<T>| {
                 if all.is_empty() {
                     all = page;
                 } else {
@@ -215,6 +216,16 @@ impl Listing {
             outcome
         };
         dest.commit()?;
+        Ok(outcome)
+    }
+
+    /// The whole run for one account: pages → output → notices.
+    pub fn print<T>(&self, settings: &Settings, client: &mut Client, user_id: Option<u64>, explode: bool) -> anyhow::Result<Exit>
+    where
+        T: Keyed + DeserializeOwned + Record,
+    {
+        let options = self.output_options(settings, explode, &[]);
+        let outcome = self.emit::<T, _>(settings, options, |sink| self.fetch(client, user_id, sink))?;
         self.report(settings, &outcome)
     }
 
