@@ -7,6 +7,7 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -14,6 +15,14 @@ use serde::{Deserialize, Serialize};
 use crate::cli::Platform;
 use crate::exit::{self, Exit, Failure};
 use crate::redact;
+
+/// Set once a stored session's key is in use, so that a rejected key can be explained.
+static SESSION_IN_USE: AtomicBool = AtomicBool::new(false);
+
+/// Whether the token in use came from `funnels login`.
+pub fn session_in_use() -> bool {
+    SESSION_IN_USE.load(Ordering::Relaxed)
+}
 
 /// Every place a token may come from, as settled by `config`.
 #[derive(Debug, Clone)]
@@ -42,8 +51,6 @@ pub struct TokenInputs {
 pub struct Token {
     pub value: String,
     pub source: String,
-    /// The token is a stored session's key (a `-32001` then means the session ended).
-    pub session: bool,
 }
 
 /// A stored `funnels login` session.
@@ -110,7 +117,7 @@ fn checked(raw: String, source: &str) -> anyhow::Result<Token> {
         return Err(exit::config(format!("the access token from {source} contains control characters")));
     }
     redact::register(value);
-    Ok(Token { value: value.to_owned(), source: source.to_owned(), session: false })
+    Ok(Token { value: value.to_owned(), source: source.to_owned() })
 }
 
 fn from_file(path: &Path, quiet: bool) -> anyhow::Result<Token> {
@@ -162,8 +169,8 @@ fn from_session(inputs: &TokenInputs) -> anyhow::Result<Option<Token>> {
             .hint("run funnels login")
             .into());
     }
-    let mut token = checked(session.access_token, &format!("the session in {}", path.display()))?;
-    token.session = true;
+    let token = checked(session.access_token, &format!("the session in {}", path.display()))?;
+    SESSION_IN_USE.store(true, Ordering::Relaxed);
     Ok(Some(token))
 }
 

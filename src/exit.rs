@@ -80,6 +80,10 @@ pub struct Verdict {
 
 /// Walks the error chain and picks the exit code of the first error whose class is known.
 pub fn classify(err: &anyhow::Error) -> Verdict {
+    // A `Failure` given as context is found only through anyhow's own downcast.
+    if let Some(f) = err.downcast_ref::<Failure>() {
+        return Verdict { exit: f.exit, hint: f.hint.clone(), broken_pipe: false };
+    }
     for cause in err.chain() {
         if let Some(f) = cause.downcast_ref::<Failure>() {
             return Verdict { exit: f.exit, hint: f.hint.clone(), broken_pipe: false };

@@ -18,7 +18,7 @@ use clap::CommandFactory;
 use crate::cli::{Cli, Command};
 use crate::config::{self, Settings};
 use crate::credentials::{self, Token};
-use crate::exit::Exit;
+use crate::exit::{self, Exit, Failure};
 use crate::redact;
 use crate::rpc::Client;
 
@@ -40,7 +40,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         _ => {}
     }
     let settings = config::settle(&cli.global)?;
-    match &cli.command {
+    let result = match &cli.command {
         Command::List(args) => list::run(&settings, args),
         Command::Show(args) => show::run(&settings, args),
         Command::Check => check::run(&settings),
@@ -48,7 +48,14 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Login(args) => session::login(&settings, args),
         Command::Logout => session::logout(&settings),
         Command::Completions(_) | Command::Man => unreachable!("handled above"),
-    }
+    };
+    result.map_err(|err| {
+        if credentials::session_in_use() && exit::classify(&err).exit == Exit::Auth {
+            err.context(Failure::new(Exit::Auth, "the stored session has ended").hint("run funnels login"))
+        } else {
+            err
+        }
+    })
 }
 
 /// A notice or warning on stderr, unless `-q`; server text in it is made safe.
