@@ -99,7 +99,9 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List sales funnels (get.sales_funnel).
-    #[command(after_help = "Examples:\n  funnels list --user-id 12 --sort name:asc\n  funnels list --filter 'name ilike %sales%' --fields ext_id,name\n  funnels list --all -o json | jq -r '.[].name'\n  funnels list --all --explode -o csv --out stages.csv")]
+    #[command(
+        after_help = "Examples:\n  funnels list --user-id 12 --sort name:asc\n  funnels list --filter 'name ilike %sales%' --fields ext_id,name\n  funnels list --all -o json | jq -r '.[].name'\n  funnels list --all --explode -o csv --out stages.csv"
+    )]
     List(ListArgs),
 
     /// Show one funnel and its stages.
@@ -115,7 +117,9 @@ pub enum Command {
     Users(UsersArgs),
 
     /// Open a session with login and password (login.user) and store its key.
-    #[command(after_help = "Examples:\n  funnels login --login alice\n  printf '%s\\n' \"$PASS\" | funnels login --login alice --password-stdin")]
+    #[command(
+        after_help = "Examples:\n  funnels login --login alice\n  printf '%s\\n' \"$PASS\" | funnels login --login alice --password-stdin"
+    )]
     Login(LoginArgs),
 
     /// End the stored session (logout.user) and delete it.
@@ -123,7 +127,9 @@ pub enum Command {
     Logout,
 
     /// Print a completion script for SHELL.
-    #[command(after_help = "Examples:\n  funnels completions bash > ~/.local/share/bash-completion/completions/funnels")]
+    #[command(
+        after_help = "Examples:\n  funnels completions bash > ~/.local/share/bash-completion/completions/funnels"
+    )]
     Completions(CompletionsArgs),
 
     /// Print the man page (roff).

@@ -90,8 +90,9 @@ pub fn settle(args: &GlobalArgs) -> anyhow::Result<Settings> {
     let platform = args.platform.or(profile.platform).unwrap_or(Platform::Comagic);
     let endpoint = match (&args.endpoint, &profile.endpoint) {
         (Some(url), _) => check_endpoint(url).map_err(exit::usage)?,
-        (None, Some(url)) => check_endpoint(url)
-            .map_err(|e| exit::config(format!("bad {}: {e}", in_config("endpoint"))))?,
+        (None, Some(url)) => {
+            check_endpoint(url).map_err(|e| exit::config(format!("bad {}: {e}", in_config("endpoint"))))?
+        }
         (None, None) => default_endpoint(platform).to_owned(),
     };
 
@@ -115,8 +116,7 @@ pub fn settle(args: &GlobalArgs) -> anyhow::Result<Settings> {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            env("NO_COLOR").is_none()
-                && (stdout_tty || env("CLICOLOR_FORCE").is_some_and(|v| v != "0"))
+            env("NO_COLOR").is_none() && (stdout_tty || env("CLICOLOR_FORCE").is_some_and(|v| v != "0"))
         }
     };
     let width = if stdout_tty { comfy_table::Table::new().width() } else { None };

@@ -165,9 +165,7 @@ fn from_session(inputs: &TokenInputs) -> anyhow::Result<Option<Token>> {
         .into());
     }
     if session.expire_at.is_some_and(|t| t <= now()) {
-        return Err(Failure::new(Exit::Auth, "the stored session has expired")
-            .hint("run funnels login")
-            .into());
+        return Err(Failure::new(Exit::Auth, "the stored session has expired").hint("run funnels login").into());
     }
     let token = checked(session.access_token, &format!("the session in {}", path.display()))?;
     SESSION_IN_USE.store(true, Ordering::Relaxed);

@@ -114,11 +114,8 @@ pub fn run<T: Keyed>(
         let got = page.items.len() as u64;
         received += got;
 
-        let mut fresh: Vec<T> = page
-            .items
-            .into_iter()
-            .filter(|item| item.key().is_none_or(|key| seen.insert(key)))
-            .collect();
+        let mut fresh: Vec<T> =
+            page.items.into_iter().filter(|item| item.key().is_none_or(|key| seen.insert(key))).collect();
         if let Want::Limit(n) = plan.want {
             fresh.truncate(usize::try_from(n - out.written).unwrap_or(usize::MAX));
         }
@@ -201,7 +198,10 @@ mod tests {
         Plan { offset: 0, want, page_size, noun: "funnels" }
     }
 
-    fn collect(plan: &Plan, fetch: impl FnMut(u64, u64) -> anyhow::Result<Page<Rec>>) -> (anyhow::Result<Outcome>, Vec<Rec>) {
+    fn collect(
+        plan: &Plan,
+        fetch: impl FnMut(u64, u64) -> anyhow::Result<Page<Rec>>,
+    ) -> (anyhow::Result<Outcome>, Vec<Rec>) {
         let mut got = Vec::new();
         let out = run(plan, fetch, |page| {
             got.extend(page);
@@ -262,7 +262,8 @@ mod tests {
 
     #[test]
     fn a_server_ignoring_offset_is_caught() {
-        let (out, got) = collect(&plan(Want::All, 10), |_, _| Ok(Page { items: (0..10).map(Rec).collect(), total: Some(50) }));
+        let (out, got) =
+            collect(&plan(Want::All, 10), |_, _| Ok(Page { items: (0..10).map(Rec).collect(), total: Some(50) }));
         let err = out.unwrap_err();
         assert_eq!(classify(&err).exit, Exit::Network);
         assert!(err.to_string().contains("pagination did not advance"), "{err}");

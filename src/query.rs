@@ -65,10 +65,7 @@ pub static USERS: Schema = Schema {
         FieldSpec { name: "description", kind: Kind::Text, filterable: false, sortable: false },
         FieldSpec { name: "customer_id", kind: Kind::Number, filterable: true, sortable: true },
     ],
-    default_sort: &[
-        SortKey { field: "customer_id", order: Order::Asc },
-        SortKey { field: "name", order: Order::Asc },
-    ],
+    default_sort: &[SortKey { field: "customer_id", order: Order::Asc }, SortKey { field: "name", order: Order::Asc }],
     key: "id",
 };
 

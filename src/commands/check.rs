@@ -72,7 +72,8 @@ pub fn run(settings: &Settings) -> anyhow::Result<Exit> {
 
 fn write_text(w: &mut impl Write, r: &Report<'_>, limits: &Limits) -> std::io::Result<()> {
     let or_dash = |v: Option<u64>| v.map_or_else(|| "-".to_owned(), |v| v.to_string());
-    let platform = serde_json::to_value(r.platform).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+    let platform =
+        serde_json::to_value(r.platform).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
     writeln!(w, "platform  {platform}")?;
     writeln!(w, "endpoint  {}", crate::redact::for_terminal(r.endpoint))?;
     writeln!(w, "token     {}", crate::redact::for_terminal(r.token_source))?;

@@ -154,7 +154,12 @@ fn all_users(settings: &Settings, listing: &Listing, client: &mut Client, args: 
     let ids: Vec<String> = skipped.iter().map(|(id, _)| id.to_string()).collect();
     Err(Failure::new(
         Exit::Incomplete,
-        format!("skipped {} of {} users ({}); the output lacks their funnels", skipped.len(), users.len(), ids.join(", ")),
+        format!(
+            "skipped {} of {} users ({}); the output lacks their funnels",
+            skipped.len(),
+            users.len(),
+            ids.join(", ")
+        ),
     )
     .into())
 }

@@ -220,7 +220,13 @@ impl Listing {
     }
 
     /// The whole run for one account: pages → output → notices.
-    pub fn print<T>(&self, settings: &Settings, client: &mut Client, user_id: Option<u64>, explode: bool) -> anyhow::Result<Exit>
+    pub fn print<T>(
+        &self,
+        settings: &Settings,
+        client: &mut Client,
+        user_id: Option<u64>,
+        explode: bool,
+    ) -> anyhow::Result<Exit>
     where
         T: Keyed + DeserializeOwned + Record,
     {

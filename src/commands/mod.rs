@@ -4,8 +4,8 @@
 //! code of a run that went as planned (0, or 9 for known-incomplete output reported as an error).
 
 mod check;
-mod listing;
 mod list;
+mod listing;
 mod session;
 mod show;
 mod users;

@@ -73,10 +73,7 @@ pub fn login(settings: &Settings, args: &LoginArgs) -> anyhow::Result<Exit> {
         || "an unknown time".to_owned(),
         |t| format!("in {}", human_duration(u64::try_from(t - credentials::now()).unwrap_or(0))),
     );
-    notice(
-        settings,
-        &format!("logged in as {} on {}; the session expires {expires}", login.trim(), settings.endpoint),
-    );
+    notice(settings, &format!("logged in as {} on {}; the session expires {expires}", login.trim(), settings.endpoint));
     Ok(Exit::Success)
 }
 
@@ -125,7 +122,8 @@ fn store(path: &Path, session: &StoredSession) -> anyhow::Result<()> {
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
     builder.create(dir).with_context(|| format!("could not create {}", dir.display()))?;
-    let mut temp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("could not write in {}", dir.display()))?;
+    let mut temp =
+        tempfile::NamedTempFile::new_in(dir).with_context(|| format!("could not write in {}", dir.display()))?;
     serde_json::to_writer_pretty(&mut temp, session)?;
     temp.as_file().sync_all()?;
     temp.persist(path).map_err(|e| e.error).with_context(|| format!("could not write {}", path.display()))?;

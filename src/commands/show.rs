@@ -16,7 +16,8 @@ use crate::rpc;
 pub fn run(settings: &Settings, args: &ShowArgs) -> anyhow::Result<Exit> {
     let filter = json!({"field": "ext_id", "operator": "=", "value": args.ext_id});
     let fields: Vec<&'static str> = FUNNELS.fields.iter().map(|f| f.name).collect();
-    let params = GetParams { user_id: settings.user_id, limit: 1, offset: 0, filter: Some(&filter), fields: &fields, sort: &[] };
+    let params =
+        GetParams { user_id: settings.user_id, limit: 1, offset: 0, filter: Some(&filter), fields: &fields, sort: &[] };
     if settings.dry_run {
         return super::print_line(&rpc::dry_run_body(FUNNELS.method, &params));
     }

@@ -51,7 +51,11 @@ pub fn reply(result: Value) -> impl Fn(&mockito::Request) -> Vec<u8> + Send + Sy
 }
 
 /// A mockito responder that echoes the request's id around an error object.
-pub fn api_error(code: i64, mnemonic: &str, extra: Value) -> impl Fn(&mockito::Request) -> Vec<u8> + Send + Sync + 'static {
+pub fn api_error(
+    code: i64,
+    mnemonic: &str,
+    extra: Value,
+) -> impl Fn(&mockito::Request) -> Vec<u8> + Send + Sync + 'static {
     let mut data = json!({"mnemonic": mnemonic});
     if let (Some(d), Some(e)) = (data.as_object_mut(), extra.as_object()) {
         d.extend(e.clone());
@@ -76,7 +80,8 @@ pub fn texts(output: &std::process::Output) -> (String, String) {
 /// Matches requests whose `params.KEY` equals `expected` exactly.
 pub fn param_is(key: &'static str, expected: Value) -> impl Fn(&mockito::Request) -> bool + Send + Sync + 'static {
     move |request| {
-        let body: Value = serde_json::from_slice(request.body().map(Vec::as_slice).unwrap_or_default()).unwrap_or(Value::Null);
+        let body: Value =
+            serde_json::from_slice(request.body().map(Vec::as_slice).unwrap_or_default()).unwrap_or(Value::Null);
         body["params"][key] == expected
     }
 }

@@ -108,7 +108,8 @@ fn hints_point_the_way() {
     ];
     for (code, mnemonic, extra, needle) in cases {
         let mut server = mockito::Server::new();
-        let _mock = server.mock("POST", "/v2.0").with_body_from_request(api_error(*code, mnemonic, extra.clone())).create();
+        let _mock =
+            server.mock("POST", "/v2.0").with_body_from_request(api_error(*code, mnemonic, extra.clone())).create();
         let (mut cmd, _home) = funnels(&endpoint(&server));
         let out = cmd.args(["list"]).output().unwrap();
         let stderr = texts(&out).1;

@@ -33,7 +33,9 @@ fn default_sort_is_ext_id_ascending_and_fields_are_sent() {
     let mut server = mockito::Server::new();
     let mock = server
         .mock("POST", "/v2.0")
-        .match_body(body_has(json!({"params": {"sort": [{"field": "ext_id", "order": "asc"}], "fields": ["ext_id", "name"]}})))
+        .match_body(body_has(
+            json!({"params": {"sort": [{"field": "ext_id", "order": "asc"}], "fields": ["ext_id", "name"]}}),
+        ))
         .with_body_from_request(reply(result(&[json!({"ext_id": "1", "name": "A"})], 1)))
         .expect(1)
         .create();
@@ -75,8 +77,15 @@ fn all_over_25000_funnels_takes_three_requests_in_every_format() {
             mock.assert();
         }
         let ids: Vec<String> = match format {
-            "json" => serde_json::from_str::<Vec<Value>>(&stdout).unwrap().iter().map(|f| f["ext_id"].as_str().unwrap().to_owned()).collect(),
-            "ndjson" => stdout.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()["ext_id"].as_str().unwrap().to_owned()).collect(),
+            "json" => serde_json::from_str::<Vec<Value>>(&stdout)
+                .unwrap()
+                .iter()
+                .map(|f| f["ext_id"].as_str().unwrap().to_owned())
+                .collect(),
+            "ndjson" => stdout
+                .lines()
+                .map(|l| serde_json::from_str::<Value>(l).unwrap()["ext_id"].as_str().unwrap().to_owned())
+                .collect(),
             _ => {
                 let mut reader = csv::Reader::from_reader(stdout.as_bytes());
                 let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
@@ -145,7 +154,10 @@ fn filters_reach_the_server_as_documented() {
             json!({"filters": [{"field": "name", "operator": "=", "value": "Main funnel"}, {"field": "name", "operator": "ilike", "value": "%воронка%"}], "condition": "or"}),
         ),
         (
-            vec!["--filter-json", r#"{"filters":[{"filters":[{"field":"name","operator":"regexp","value":"^A"}],"condition":"or"}],"condition":"and"}"#],
+            vec![
+                "--filter-json",
+                r#"{"filters":[{"filters":[{"field":"name","operator":"regexp","value":"^A"}],"condition":"or"}],"condition":"and"}"#,
+            ],
             json!({"filters": [{"filters": [{"field": "name", "operator": "regexp", "value": "^A"}], "condition": "or"}], "condition": "and"}),
         ),
     ];
@@ -168,7 +180,8 @@ fn dry_run_needs_no_token_and_sends_nothing() {
     let mut server = mockito::Server::new();
     let mock = server.mock("POST", "/v2.0").expect(0).create();
     let (mut cmd, _home) = funnels(&endpoint(&server));
-    let out = cmd.env_remove("FUNNELS_TOKEN").args(["list", "--dry-run", "--user-id", "7", "--limit", "5"]).output().unwrap();
+    let out =
+        cmd.env_remove("FUNNELS_TOKEN").args(["list", "--dry-run", "--user-id", "7", "--limit", "5"]).output().unwrap();
     let (stdout, stderr) = texts(&out);
     assert!(out.status.success(), "{stderr}");
     let body: Value = serde_json::from_str(&stdout).unwrap();

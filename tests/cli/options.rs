@@ -31,7 +31,11 @@ fn token_precedence_stdin_file_env() {
 
     let (server, mock) = ok_server(json!({"params": {"access_token": "stdin-token"}}), 1);
     let (mut cmd, _home) = funnels(&endpoint(&server));
-    cmd.args(["list", "--token-stdin", "--token-file"]).arg(&file).write_stdin("stdin-token\nignored\n").assert().success();
+    cmd.args(["list", "--token-stdin", "--token-file"])
+        .arg(&file)
+        .write_stdin("stdin-token\nignored\n")
+        .assert()
+        .success();
     mock.assert();
 
     let (server, mock) = ok_server(json!({"params": {"access_token": CANARY}}), 1);
@@ -50,7 +54,8 @@ fn bad_tokens_are_credential_errors() {
 
 #[test]
 fn config_profile_supplies_defaults_and_flags_win() {
-    let (server, mock) = ok_server(json!({"params": {"access_token": "profile-token", "user_id": 12, "limit": 500}}), 1);
+    let (server, mock) =
+        ok_server(json!({"params": {"access_token": "profile-token", "user_id": 12, "limit": 500}}), 1);
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.toml");
     fs::write(
@@ -75,7 +80,10 @@ fn config_profile_supplies_defaults_and_flags_win() {
 
     let (server2, mock2) = ok_server(json!({"params": {"user_id": 13}}), 1);
     let (mut cmd, _home) = funnels(&endpoint(&server2));
-    cmd.env("FUNNELS_CONFIG", &config).args(["list", "--user-id", "13", "--endpoint", &endpoint(&server2), "-o", "json"]).assert().success();
+    cmd.env("FUNNELS_CONFIG", &config)
+        .args(["list", "--user-id", "13", "--endpoint", &endpoint(&server2), "-o", "json"])
+        .assert()
+        .success();
     mock2.assert();
 }
 
