@@ -13,11 +13,11 @@ mod users;
 use std::io::Write;
 
 use anyhow::Context;
-use clap::CommandFactory;
 
 use crate::cli::{Cli, Command};
 use crate::config::{self, Settings};
 use crate::credentials::{self, Token};
+use crate::docs;
 use crate::exit::{self, Exit, Failure};
 use crate::redact;
 use crate::rpc::Client;
@@ -25,17 +25,10 @@ use crate::rpc::Client;
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     match &cli.command {
-        Command::Completions(args) => {
-            let mut out = std::io::stdout().lock();
-            clap_complete::generate(args.shell, &mut Cli::command(), "funnels", &mut out);
-            out.flush()?;
-            return Ok(Exit::Success);
-        }
+        Command::Completions(args) => return print_bytes(&docs::completion(args.shell)),
         Command::Man => {
-            let mut out = std::io::stdout().lock();
-            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
-            out.flush()?;
-            return Ok(Exit::Success);
+            let pages = docs::man_pages().context("could not render the man page")?;
+            return print_bytes(&pages[0].1);
         }
         _ => {}
     }
@@ -84,5 +77,12 @@ pub(crate) fn print_count(settings: &Settings, n: u64) -> anyhow::Result<Exit> {
 pub(crate) fn print_line(text: &str) -> anyhow::Result<Exit> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{text}").and_then(|()| out.flush()).context("could not write to standard output")?;
+    Ok(Exit::Success)
+}
+
+/// Generated text (completions, man page) to standard output.
+fn print_bytes(bytes: &[u8]) -> anyhow::Result<Exit> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes).and_then(|()| out.flush()).context("could not write to standard output")?;
     Ok(Exit::Success)
 }
