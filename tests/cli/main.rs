@@ -6,3 +6,4 @@ mod common;
 mod errors;
 mod list;
 mod options;
+mod sandbox;

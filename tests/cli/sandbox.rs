@@ -1,0 +1,100 @@
+//! End to end against the bundled sandbox (`examples/sandbox.rs`), as the README's quick start runs.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command as StdCommand, Stdio};
+
+use serde_json::Value;
+
+use crate::common::*;
+
+/// A running sandbox on a free loopback port, killed on drop.
+pub struct Sandbox {
+    child: Child,
+    pub endpoint: String,
+}
+
+impl Sandbox {
+    pub fn start(funnels: u64) -> Sandbox {
+        let bin = std::path::Path::new(env!("CARGO_BIN_EXE_funnels")).with_file_name("examples").join("sandbox");
+        assert!(bin.exists(), "{} is not built; cargo test builds examples", bin.display());
+        let mut child = StdCommand::new(bin)
+            .args(["--port", "0", "--funnels", &funnels.to_string()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut endpoint = String::new();
+        for line in BufReader::new(stdout).lines() {
+            let line = line.unwrap();
+            if let Some(url) = line.strip_prefix("export FUNNELS_ENDPOINT=") {
+                endpoint = url.to_owned();
+                break;
+            }
+        }
+        assert!(!endpoint.is_empty(), "the sandbox printed no endpoint");
+        Sandbox { child, endpoint }
+    }
+
+    /// `funnels` pointed at the sandbox with `token`.
+    pub fn funnels(&self, token: &str) -> (assert_cmd::Command, tempfile::TempDir) {
+        let (mut cmd, home) = funnels(&self.endpoint);
+        cmd.env("FUNNELS_TOKEN", token);
+        (cmd, home)
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn canonical_call_prints_a_table_sorted_by_name() {
+    let sandbox = Sandbox::start(300);
+    let (mut cmd, _home) = sandbox.funnels("demo-agent");
+    let out = cmd.args(["list", "--user-id", "12", "--sort", "name:asc", "-o", "ndjson"]).output().unwrap();
+    assert!(out.status.success(), "{}", texts(&out).1);
+    let names: Vec<String> = texts(&out)
+        .0
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names.len(), 300);
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "sorted by name");
+
+    let (mut cmd, _home) = sandbox.funnels("demo-agent");
+    let out = cmd.args(["list", "--user-id", "12", "--sort", "name:asc"]).output().unwrap();
+    assert!(out.status.success());
+    let table = texts(&out).0;
+    let positions: Vec<usize> = names.iter().take(20).map(|n| table.find(n.as_str()).expect("name in table")).collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "table rows follow the name order");
+}
+
+#[test]
+fn agent_without_user_id_gets_the_hint() {
+    let sandbox = Sandbox::start(10);
+    let (mut cmd, _home) = sandbox.funnels("demo-agent");
+    let out = cmd.args(["list"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(8));
+    assert!(texts(&out).1.contains("hint: agent accounts must pass --user-id"), "{}", texts(&out).1);
+}
+
+#[test]
+fn all_25000_funnels_arrive_once_each() {
+    let sandbox = Sandbox::start(25_000);
+    let (mut cmd, _home) = sandbox.funnels("demo");
+    let out = cmd.args(["list", "--all", "-o", "ndjson", "-v"]).output().unwrap();
+    let (stdout, stderr) = texts(&out);
+    assert!(out.status.success(), "{stderr}");
+    let ids: std::collections::HashSet<String> = stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["ext_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!((stdout.lines().count(), ids.len()), (25_000, 25_000));
+    assert_eq!(stderr.lines().filter(|l| l.contains("get.sales_funnel")).count(), 3, "{stderr}");
+}
