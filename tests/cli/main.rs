@@ -4,6 +4,7 @@
 
 mod common;
 mod errors;
+mod integrity;
 mod list;
 mod options;
 mod sandbox;
