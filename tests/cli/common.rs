@@ -6,17 +6,31 @@ use serde_json::{Value, json};
 /// A token that must never appear in any output.
 pub const CANARY: &str = "canary-token-5f1e9b";
 
-/// `funnels` with a clean environment: no proxies, no colour variables, a private HOME, tiny waits.
+/// The environment every test command runs in: no proxies, no colour variables, a private HOME,
+/// tiny waits.
+fn hermetic_env(home: &std::path::Path, endpoint: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("HOME", home.display().to_string()),
+        ("FUNNELS_ENDPOINT", endpoint.to_owned()),
+        ("FUNNELS_TOKEN", CANARY.to_owned()),
+        ("FUNNELS_BACKOFF_BASE_MS", "1".to_owned()),
+        ("FUNNELS_WAIT_UNIT_MS", "1".to_owned()),
+    ]
+}
+
+/// `funnels` in a hermetic environment (see [`hermetic_env`]).
 pub fn funnels(endpoint: &str) -> (Command, tempfile::TempDir) {
     let home = tempfile::tempdir().unwrap();
     let mut cmd = Command::cargo_bin("funnels").unwrap();
-    cmd.env_clear()
-        .env("HOME", home.path())
-        .env("FUNNELS_ENDPOINT", endpoint)
-        .env("FUNNELS_TOKEN", CANARY)
-        .env("FUNNELS_BACKOFF_BASE_MS", "1")
-        .env("FUNNELS_WAIT_UNIT_MS", "1")
-        .timeout(std::time::Duration::from_secs(60));
+    cmd.env_clear().envs(hermetic_env(home.path(), endpoint)).timeout(std::time::Duration::from_secs(60));
+    (cmd, home)
+}
+
+/// The same as a `std::process::Command`, for tests that wire stdin or stdout themselves.
+pub fn std_funnels(endpoint: &str) -> (std::process::Command, tempfile::TempDir) {
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("funnels"));
+    cmd.env_clear().envs(hermetic_env(home.path(), endpoint));
     (cmd, home)
 }
 

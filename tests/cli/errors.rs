@@ -1,7 +1,7 @@
 //! Exit codes of SPEC §8: usage errors before any request, each API error class, missing credentials.
 
 use std::io::Read;
-use std::process::{Command as StdCommand, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -120,12 +120,10 @@ fn hints_point_the_way() {
 
 #[test]
 fn no_token_is_exit_3_at_once_without_reading_stdin() {
-    let home = tempfile::tempdir().unwrap();
+    let (mut cmd, _home) = std_funnels("http://127.0.0.1:9/v2.0");
     let started = Instant::now();
-    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("funnels"))
-        .env_clear()
-        .env("HOME", home.path())
-        .env("FUNNELS_ENDPOINT", "http://127.0.0.1:9/v2.0")
+    let mut child = cmd
+        .env_remove("FUNNELS_TOKEN")
         .arg("list")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -2,7 +2,7 @@
 //! full disks, the offset ceiling, terminal-safe text and a token that never shows.
 
 use std::fs;
-use std::process::{Command as StdCommand, Stdio};
+use std::process::Stdio;
 
 use serde_json::{Value, json};
 
@@ -81,8 +81,9 @@ fn offset_ceiling_writes_what_is_reachable_and_exits_9() {
     let mut server = mockito::Server::new();
     let mut mocks = Vec::new();
     for page in 0..11u64 {
-        let data: Vec<Value> =
-            (page * 10_000 + 1..=page * 10_000 + 10_000).map(|i| json!({"ext_id": i.to_string(), "name": "n", "stages": []})).collect();
+        let data: Vec<Value> = (page * 10_000 + 1..=page * 10_000 + 10_000)
+            .map(|i| json!({"ext_id": i.to_string(), "name": "n", "stages": []}))
+            .collect();
         mocks.push(
             server
                 .mock("POST", "/v2.0")
@@ -92,7 +93,8 @@ fn offset_ceiling_writes_what_is_reachable_and_exits_9() {
                 .create(),
         );
     }
-    let beyond = server.mock("POST", "/v2.0").match_body(body_has(json!({"params": {"offset": 110_000}}))).expect(0).create();
+    let beyond =
+        server.mock("POST", "/v2.0").match_body(body_has(json!({"params": {"offset": 110_000}}))).expect(0).create();
     let (mut cmd, _home) = funnels(&endpoint(&server));
     let out = cmd.args(["list", "--all", "-o", "ndjson"]).output().unwrap();
     let (stdout, stderr) = texts(&out);
@@ -123,17 +125,9 @@ fn closed_pipe_is_success_and_silent() {
     let mut server = mockito::Server::new();
     let data: Vec<Value> = (1..=5000).map(|i| funnel(i, 3)).collect();
     let _m = server.mock("POST", "/v2.0").with_body_from_request(reply(result(&data, 5000))).create();
-    let home = tempfile::tempdir().unwrap();
-    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("funnels"))
-        .env_clear()
-        .env("HOME", home.path())
-        .env("FUNNELS_ENDPOINT", endpoint(&server))
-        .env("FUNNELS_TOKEN", CANARY)
-        .args(["list", "--all", "-o", "ndjson"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let (mut cmd, _home) = std_funnels(&endpoint(&server));
+    let mut child =
+        cmd.args(["list", "--all", "-o", "ndjson"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     // Read one line, then close the pipe like `head -1`.
     let mut stdout = child.stdout.take().unwrap();
     let mut first = [0u8; 64];
@@ -151,7 +145,7 @@ fn a_full_disk_is_exit_1_with_a_message() {
     }
     let mut server = mockito::Server::new();
     let _m = server.mock("POST", "/v2.0").with_body_from_request(reply(result(&[funnel(1, 1)], 1))).create();
-    let (mut cmd, _home) = funnels(&endpoint(&server));
+    let (mut cmd, _home) = std_funnels(&endpoint(&server));
     let full = fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
     let out = cmd.args(["list", "-o", "json"]).stdout(full).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -188,7 +182,10 @@ fn hostile_names_never_reach_the_terminal_raw() {
     assert_eq!(&row[1], HOSTILE, "csv keeps values byte-exact");
 
     let mut server = mockito::Server::new();
-    let _m = server.mock("POST", "/v2.0").with_body_from_request(api_error(-32602, "invalid_parameter_value", json!({"value": HOSTILE}))).create();
+    let _m = server
+        .mock("POST", "/v2.0")
+        .with_body_from_request(api_error(-32602, "invalid_parameter_value", json!({"value": HOSTILE})))
+        .create();
     let (mut cmd, _home) = funnels(&endpoint(&server));
     let out = cmd.args(["list"]).output().unwrap();
     assert_eq!(out.status.code(), Some(8));
@@ -201,7 +198,11 @@ fn the_token_never_shows_even_when_echoed_back() {
     let echo = format!("key {CANARY} is bad");
     let _m = server
         .mock("POST", "/v2.0")
-        .with_body_from_request(api_error(-32001, "access_token_invalid", json!({"value": CANARY, "field": "access_token", "message": echo})))
+        .with_body_from_request(api_error(
+            -32001,
+            "access_token_invalid",
+            json!({"value": CANARY, "field": "access_token", "message": echo}),
+        ))
         .create();
     for verbosity in ["-q", "-v", "-vv"] {
         let (mut cmd, _home) = funnels(&endpoint(&server));
