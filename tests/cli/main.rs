@@ -2,9 +2,11 @@
 //! bundled sandbox on loopback, asserting what a user sees (exit code, stdout bytes, stderr) and what
 //! the server received.
 
+mod agents;
 mod common;
 mod errors;
 mod integrity;
 mod list;
 mod options;
 mod sandbox;
+mod session;
