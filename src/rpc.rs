@@ -1,15 +1,34 @@
 //! JSON-RPC 2.0 over one reused ureq `Agent`: the envelope, response checks, error classes, retries,
 //! quota waits and the redacted `-v`/`-vv` log (SPEC §7, API.md §1, §4, §5).
 //!
-//! INTERFACE STUB: bodies are filled in by the rpc work; the types and signatures are the contract.
+//! A call is a loop over attempts. Each attempt is one HTTP exchange with a fresh JSON-RPC id whose
+//! answer is sorted into a reply or one [`RpcError`]; the loop then decides between returning, a
+//! backoff retry, and a wait for the minute quota. Nothing here picks an exit code: `exit` does that
+//! from the error class. Server text kept in errors is scrubbed of the token when it is stored and
+//! again when it is shown; `main` makes control characters visible when it prints an error.
 
-use std::fmt;
-use std::time::Duration;
+// `ApiError` carries `Metadata` by value (the contract other modules match on), which makes
+// `RpcError` about 300 bytes; errors are rare, so moving them is cheaper than boxing the contract.
+#![allow(clippy::result_large_err, clippy::large_enum_variant)]
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+mod proxy;
+#[cfg(test)]
+mod tests;
 
-use crate::model::{Limits, Metadata};
+use std::fmt::{self, Write as _};
+use std::io::{self, Read, Write};
+use std::marker::PhantomData;
+use std::time::{Duration, Instant};
+
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{self, DeserializeOwned, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+
+use crate::model::{Limits, Metadata, Session};
+use crate::redact;
+
+use proxy::ProxyChoice;
 
 /// A JSON-RPC error object as the API sends it (API.md §5), with server text already scrubbed of
 /// the token.
@@ -26,23 +45,82 @@ pub struct ApiError {
     pub metadata: Option<Metadata>,
 }
 
+impl ApiError {
+    fn limits(&self) -> Option<Limits> {
+        self.metadata.as_ref().and_then(|m| m.limits)
+    }
+
+    /// Seconds to wait before retrying when this is the per-minute `limit_exceeded`: the reset the
+    /// server announced (60 when it did not) plus one.
+    fn minute_quota_wait(&self) -> Option<u64> {
+        (self.code == -32029 && self.limit_type.as_deref() == Some("minute"))
+            .then(|| self.limits().and_then(|l| l.minute_reset).unwrap_or(60) + 1)
+    }
+}
+
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        todo!("message (mnemonic, field F, value V); day quota adds: resets in 9h 12m")
+        let mut text = if self.message.trim().is_empty() {
+            format!("the API answered with error {}", self.code)
+        } else {
+            self.message.trim().to_owned()
+        };
+        let mut parts = Vec::new();
+        match &self.mnemonic {
+            Some(mnemonic) => parts.push(mnemonic.clone()),
+            None => parts.push(format!("code {}", self.code)),
+        }
+        if let Some(field) = &self.field {
+            parts.push(format!("field {field}"));
+        }
+        if let Some(value) = &self.value {
+            parts.push(format!("value {value}"));
+        }
+        let _ = write!(text, " ({})", parts.join("; "));
+        if self.code == -32029 && self.limit_type.as_deref() == Some("day") {
+            if let Some(reset) = self.limits().and_then(|l| l.day_reset) {
+                let _ = write!(text, "; resets in {}", format_reset(reset));
+            }
+        }
+        f.write_str(&redact::scrub(&text))
+    }
+}
+
+/// A reset time in seconds as people read it: `9h 12m`, `45m`, `1m 30s`, `30s`.
+pub fn format_reset(seconds: u64) -> String {
+    let (h, m, s) = (seconds / 3600, seconds % 3600 / 60, seconds % 60);
+    match (h, m, s) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, 0) => format!("{m}m"),
+        (0, m, s) => format!("{m}m {s}s"),
+        (h, 0, _) => format!("{h}h"),
+        (h, m, _) => format!("{h}h {m}m"),
     }
 }
 
 /// Every way a call can fail after retries and quota waits are spent.
+///
+/// When retries were spent, the text of the last failure says so: `Transport` and `Http` carry
+/// " (after N retries)" at the end of their message and excerpt, `Api` at the end of its message.
 #[derive(Debug)]
 pub enum RpcError {
-    /// DNS, connect, TLS, I/O or timeout.
+    /// DNS, connect, TLS, I/O or timeout; the whole one-line message.
     Transport(String),
     /// An HTTP status that is not a JSON-RPC answer (5xx, 4xx with a non-JSON body, …).
-    Http { status: u16, content_type: String, excerpt: String },
+    Http {
+        status: u16,
+        content_type: String,
+        excerpt: String,
+    },
     /// A 3xx: never followed.
     Redirect { status: u16, location: String },
     /// Not a valid JSON-RPC response of the expected shape.
-    Malformed { reason: String, status: u16, content_type: String, excerpt: String },
+    Malformed {
+        reason: String,
+        status: u16,
+        content_type: String,
+        excerpt: String,
+    },
     /// The body exceeded the size cap (bytes, after decompression).
     TooLarge { limit: u64 },
     /// The API answered with an error object.
@@ -51,11 +129,76 @@ pub enum RpcError {
 
 impl fmt::Display for RpcError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        todo!()
+        let text = match self {
+            RpcError::Transport(message) => message.clone(),
+            RpcError::Http {
+                status,
+                content_type,
+                excerpt,
+            } => {
+                let mut text = format!("HTTP {} from the API", status_line(*status));
+                if !content_type.is_empty() {
+                    let _ = write!(text, " ({content_type})");
+                }
+                if !excerpt.is_empty() {
+                    let _ = write!(text, ": {excerpt}");
+                }
+                text
+            }
+            RpcError::Redirect { status, location } if location.is_empty() => {
+                format!(
+                    "the API answered HTTP {status} (a redirect without a Location); redirects are not followed"
+                )
+            }
+            RpcError::Redirect { status, location } => {
+                format!(
+                    "the API answered HTTP {status} with a redirect to {location}; redirects are not followed"
+                )
+            }
+            RpcError::Malformed {
+                reason,
+                status,
+                content_type,
+                excerpt,
+            } => {
+                let mut text = format!("malformed response ({reason}): HTTP {status}");
+                if !content_type.is_empty() {
+                    let _ = write!(text, ", {content_type}");
+                }
+                if excerpt.is_empty() {
+                    text.push_str(": (empty body)");
+                } else {
+                    let _ = write!(text, ": {excerpt}");
+                }
+                text
+            }
+            RpcError::TooLarge { limit } => format!("response larger than {}", format_size(*limit)),
+            RpcError::Api(api) => api.to_string(),
+        };
+        f.write_str(&redact::scrub(&text))
     }
 }
 
 impl std::error::Error for RpcError {}
+
+fn status_line(status: u16) -> String {
+    match ureq::http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+    {
+        Some(reason) => format!("{status} {reason}"),
+        None => status.to_string(),
+    }
+}
+
+fn format_size(bytes: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if bytes >= MIB && bytes % MIB == 0 {
+        format!("{} MiB", bytes / MIB)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
 
 /// How the client behaves; settled by `config`.
 #[derive(Debug, Clone)]
@@ -103,33 +246,910 @@ impl<T: DeserializeOwned> Payload for Vec<T> {
     }
 }
 
+/// `login.user`.
+impl Payload for Session {}
+
+/// `logout.user`'s `{}`, or any result whose data is not needed.
+impl Payload for IgnoredAny {}
+
 /// One connection (keep-alive) to the endpoint, with the token held here and nowhere else.
 pub struct Client {
-    _private: (),
+    agent: ureq::Agent,
+    options: ClientOptions,
+    token: Option<String>,
+    /// Where notices and `-v` lines go (stderr unless a test captures them).
+    log: Box<dyn Write + Send>,
+    last_id: u64,
+    last_limits: Option<Limits>,
+    /// Seconds to wait before the next request: the last reply spent the minute budget.
+    minute_wait_due: Option<u64>,
+    /// Seconds already spent waiting for minute resets, against `max_wait`.
+    quota_waited: u64,
+    deprecation_warned: bool,
 }
 
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("endpoint", &self.options.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+const CONTENT_TYPE: &str = "application/json; charset=UTF-8";
+
 impl Client {
-    /// `token` is `None` only for `login.user`.
+    /// `token` is `None` only for `login.user`. Proxies come from the process environment.
     pub fn new(options: ClientOptions, token: Option<String>) -> anyhow::Result<Client> {
-        todo!()
+        Self::new_with_env(options, token, &|name| std::env::var(name).ok())
+    }
+
+    /// As [`Client::new`], with the proxy variables looked up through `env` instead of the process
+    /// environment (tests pass `&|_| None`).
+    pub fn new_with_env(
+        options: ClientOptions,
+        token: Option<String>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<Client> {
+        if let Some(token) = &token {
+            redact::register(token);
+        }
+        let uri: ureq::http::Uri = options.endpoint.parse().map_err(|_| {
+            crate::exit::usage(format!(
+                "`{}` is not a valid endpoint URL",
+                options.endpoint
+            ))
+        })?;
+        let proxy = match proxy::choose(
+            uri.scheme_str().unwrap_or(""),
+            uri.host().unwrap_or(""),
+            env,
+        ) {
+            Some(choice) => Some(ureq_proxy(&choice)?),
+            None => None,
+        };
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .max_redirects_will_error(false)
+            .timeout_global(Some(options.timeout))
+            .timeout_connect(Some(options.connect_timeout.min(options.timeout)))
+            .user_agent(concat!("funnels/", env!("CARGO_PKG_VERSION")))
+            // Always set, `None` too: ureq's default config reads the proxy variables itself.
+            .proxy(proxy)
+            .build();
+        Ok(Client {
+            agent: config.into(),
+            options,
+            token,
+            log: Box::new(io::stderr()),
+            last_id: 0,
+            last_limits: None,
+            minute_wait_due: None,
+            quota_waited: 0,
+            deprecation_warned: false,
+        })
+    }
+
+    /// Sends notices and `-v`/`-vv` lines to `log` instead of stderr.
+    #[must_use]
+    pub fn with_log(mut self, log: Box<dyn Write + Send>) -> Self {
+        self.log = log;
+        self
     }
 
     /// Calls `method` with `params` (plus `access_token` when the client has one), with retries and
     /// quota waits, and checks the response. Notices and `-v` lines go to stderr.
-    pub fn call<P: Serialize, T: Payload>(&mut self, method: &str, params: &P) -> Result<Reply<T>, RpcError> {
-        todo!()
+    pub fn call<P: Serialize, T: Payload>(
+        &mut self,
+        method: &str,
+        params: &P,
+    ) -> Result<Reply<T>, RpcError> {
+        if let Some(seconds) = self.minute_wait_due.take() {
+            // Proactive: the budget is known to be spent. Past max_wait, just ask and let the
+            // server's answer decide.
+            if self.quota_wait_fits(seconds) {
+                self.quota_sleep(seconds);
+            }
+        }
+        let summary = if self.options.verbose > 0 {
+            request_summary(method, params)
+        } else {
+            String::new()
+        };
+        let mut retries = 0;
+        loop {
+            let failure = match self.attempt::<P, T>(method, params, &summary) {
+                Ok(reply) => {
+                    self.after_success(&reply.metadata);
+                    return Ok(reply);
+                }
+                Err(failure) => failure,
+            };
+            if let RpcError::Api(api) = &failure.error {
+                if let Some(seconds) = api.minute_quota_wait() {
+                    if self.quota_wait_fits(seconds) {
+                        self.quota_sleep(seconds);
+                        continue;
+                    }
+                    return Err(failure.error);
+                }
+            }
+            if !failure.retryable || retries >= self.options.retries {
+                return Err(after_retries(failure.error, retries));
+            }
+            let delay = match failure.retry_after {
+                Some(seconds) if Duration::from_secs(seconds) > self.options.max_wait => {
+                    return Err(after_retries(failure.error, retries));
+                }
+                Some(seconds) => scale(self.options.wait_unit, seconds),
+                None => self.backoff(retries),
+            };
+            retries += 1;
+            if self.options.verbose > 0 {
+                self.log_line(&format!(
+                    "retrying in {} ({retries} of {})",
+                    format_millis(delay),
+                    self.options.retries
+                ));
+            }
+            std::thread::sleep(delay);
+        }
     }
 
     /// The `limits` of the last response that carried them.
     pub fn last_limits(&self) -> Option<Limits> {
-        todo!()
+        self.last_limits
+    }
+
+    /// Full jitter: uniform in `[0, min(cap, base · 2^attempt)]`.
+    fn backoff(&self, attempt: u32) -> Duration {
+        let ceiling = 2u32
+            .checked_pow(attempt)
+            .and_then(|factor| self.options.backoff_base.checked_mul(factor))
+            .map_or(self.options.backoff_cap, |d| {
+                d.min(self.options.backoff_cap)
+            });
+        ceiling.mul_f64(fastrand::f64())
+    }
+
+    fn quota_wait_fits(&self, seconds: u64) -> bool {
+        Duration::from_secs(self.quota_waited.saturating_add(seconds)) <= self.options.max_wait
+    }
+
+    fn quota_sleep(&mut self, seconds: u64) {
+        if !self.options.quiet {
+            self.log_line(&format!(
+                "minute quota used up; waiting {seconds} s for it to reset"
+            ));
+        }
+        self.quota_waited += seconds;
+        std::thread::sleep(scale(self.options.wait_unit, seconds));
+    }
+
+    fn after_success(&mut self, metadata: &Metadata) {
+        if let Some(limits) = metadata.limits {
+            if limits.minute_remaining == Some(0) {
+                self.minute_wait_due = Some(limits.minute_reset.unwrap_or(60) + 1);
+            }
+        }
+        let Some(version) = &metadata.api_version else {
+            return;
+        };
+        if version.current_version_deprecated == Some(true) && !self.deprecation_warned {
+            self.deprecation_warned = true;
+            if !self.options.quiet {
+                let current = version
+                    .current_version
+                    .as_deref()
+                    .map_or(String::new(), |v| format!(" {v}"));
+                let latest = version
+                    .latest_version
+                    .as_deref()
+                    .map_or(String::new(), |v| format!("; the latest is {v}"));
+                self.log_line(&format!(
+                    "warning: the API version{current} in use is deprecated{latest}"
+                ));
+            }
+        }
+    }
+
+    /// One HTTP exchange with a fresh id, logged at `-v`/`-vv`.
+    fn attempt<P: Serialize, T: Payload>(
+        &mut self,
+        method: &str,
+        params: &P,
+        summary: &str,
+    ) -> Result<Reply<T>, Failure> {
+        self.last_id += 1;
+        let id = self.last_id;
+        let body = serde_json::to_vec(&Request::new(id, method, self.token.as_deref(), params))
+            .map_err(|e| {
+                Failure::fatal(RpcError::Transport(format!(
+                    "could not encode the request for {method}: {e}"
+                )))
+            })?;
+        if self.options.verbose > 1 {
+            self.log_line(&format!("request: {}", redacted_body(&body)));
+        }
+        let started = Instant::now();
+        let (status, outcome) = self.exchange::<T>(&body, id);
+        let elapsed = started.elapsed();
+        if let Err(failure) = &outcome {
+            if let RpcError::Api(api) = &failure.error {
+                if let Some(limits) = api.limits() {
+                    self.last_limits = Some(limits);
+                }
+            }
+        }
+        if let Ok(reply) = &outcome {
+            if reply.metadata.limits.is_some() {
+                self.last_limits = reply.metadata.limits;
+            }
+        }
+        if self.options.verbose > 0 {
+            let line = verbose_line(summary, status, elapsed, &outcome);
+            self.log_line(&line);
+        }
+        outcome
+    }
+
+    /// Sends `body`, reads at most `max_body` bytes of the answer and sorts it.
+    fn exchange<T: Payload>(
+        &mut self,
+        body: &[u8],
+        id: u64,
+    ) -> (Option<u16>, Result<Reply<T>, Failure>) {
+        let sent = self
+            .agent
+            .post(&self.options.endpoint)
+            .header("Content-Type", CONTENT_TYPE)
+            .send(body);
+        let mut response = match sent {
+            Ok(response) => response,
+            Err(e) => return (None, Err(self.transport_failure(&e))),
+        };
+        let status = response.status().as_u16();
+        let headers = response.headers();
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_owned())
+        };
+        let content_type = redact::scrub(&header("content-type").unwrap_or_default());
+        let retry_after = header("retry-after").and_then(|v| v.parse::<u64>().ok());
+        if (300..400).contains(&status) {
+            let location = redact::scrub(&header("location").unwrap_or_default());
+            return (
+                Some(status),
+                Err(Failure::fatal(RpcError::Redirect { status, location })),
+            );
+        }
+        // ureq strips Content-Encoding and Content-Length when it decompresses, so a length left
+        // beside no encoding is the real body size: refuse it before reading a byte.
+        let declared = if headers.contains_key("content-encoding") {
+            None
+        } else {
+            header("content-length").and_then(|v| v.parse::<u64>().ok())
+        };
+        let max = self.options.max_body;
+        if declared.is_some_and(|n| n > max) {
+            return (
+                Some(status),
+                Err(Failure::fatal(RpcError::TooLarge { limit: max })),
+            );
+        }
+        let bytes = match read_capped(response.body_mut(), max, declared) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                let failure = match ureq::Error::from(e) {
+                    ureq::Error::BodyExceedsLimit(_) => {
+                        Failure::fatal(RpcError::TooLarge { limit: max })
+                    }
+                    ureq::Error::Decompress(..) => Failure::fatal(RpcError::Malformed {
+                        reason: "the compressed body could not be decoded".to_owned(),
+                        status,
+                        content_type,
+                        excerpt: String::new(),
+                    }),
+                    other => self.transport_failure(&other),
+                };
+                return (Some(status), Err(failure));
+            }
+        };
+        if self.options.verbose > 1 {
+            self.log_line(&format!("response: {}", redacted_body(&bytes)));
+        }
+        let outcome = interpret::<T>(status, &content_type, &bytes, id).map_err(|error| {
+            let retryable = match &error {
+                RpcError::Http { status, .. } => {
+                    matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
+                }
+                RpcError::Api(api) => api.code == -32603,
+                _ => false,
+            };
+            Failure {
+                error,
+                retryable,
+                retry_after,
+            }
+        });
+        (Some(status), outcome)
+    }
+
+    fn transport_failure(&self, err: &ureq::Error) -> Failure {
+        let endpoint = &self.options.endpoint;
+        let (message, retryable) = match err {
+            ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => {
+                let limit = self.options.connect_timeout.min(self.options.timeout);
+                (
+                    format!(
+                        "could not connect to the API at {endpoint}: timed out after {}",
+                        format_secs(limit)
+                    ),
+                    true,
+                )
+            }
+            ureq::Error::Timeout(_) => (
+                format!(
+                    "the request to the API at {endpoint} timed out after {}",
+                    format_secs(self.options.timeout)
+                ),
+                true,
+            ),
+            ureq::Error::HostNotFound => (
+                format!("could not reach the API at {endpoint}: host not found"),
+                true,
+            ),
+            ureq::Error::BadUri(_)
+            | ureq::Error::Http(_)
+            | ureq::Error::InvalidProxyUrl
+            | ureq::Error::RequireHttpsOnly(_)
+            | ureq::Error::TlsRequired => (
+                format!("could not send a request to {endpoint}: {err}"),
+                false,
+            ),
+            other => {
+                let detail = match other {
+                    ureq::Error::Io(e) => e.to_string(),
+                    ureq::Error::Rustls(e) => format!("TLS: {e}"),
+                    ureq::Error::Protocol(e) => format!("the answer is not valid HTTP: {e}"),
+                    ureq::Error::ConnectProxyFailed(e) => {
+                        format!("the proxy refused the tunnel: {e}")
+                    }
+                    other => other.to_string(),
+                };
+                (
+                    format!("could not reach the API at {endpoint}: {detail}"),
+                    true,
+                )
+            }
+        };
+        Failure {
+            error: RpcError::Transport(redact::scrub(&message)),
+            retryable,
+            retry_after: None,
+        }
+    }
+
+    fn log_line(&mut self, text: &str) {
+        // Diagnostics only: a closed stderr must not fail the call.
+        let _ = writeln!(self.log, "funnels: {}", log_safe(text));
+        let _ = self.log.flush();
+    }
+}
+
+/// Builds ureq's proxy from the environment's choice; only HTTP CONNECT proxies are built in.
+fn ureq_proxy(choice: &ProxyChoice) -> anyhow::Result<ureq::Proxy> {
+    let scheme = choice
+        .url
+        .split_once("://")
+        .map(|(s, _)| s.to_ascii_lowercase());
+    if let Some(scheme) = scheme.filter(|s| s != "http" && s != "https") {
+        return Err(crate::exit::config(format!(
+            "the proxy in {} uses {scheme}://, which funnels does not support; use an http:// proxy",
+            choice.var
+        )));
+    }
+    ureq::Proxy::new(&choice.url).map_err(|_| {
+        crate::exit::config(format!(
+            "the proxy in {} is not a valid proxy URL",
+            choice.var
+        ))
+    })
+}
+
+/// A failed attempt and what the call loop may do about it.
+struct Failure {
+    error: RpcError,
+    retryable: bool,
+    /// `Retry-After` in seconds, when the response had one.
+    retry_after: Option<u64>,
+}
+
+impl Failure {
+    fn fatal(error: RpcError) -> Self {
+        Failure {
+            error,
+            retryable: false,
+            retry_after: None,
+        }
+    }
+}
+
+/// Notes on the last error that retries were spent on it.
+fn after_retries(error: RpcError, retries: u32) -> RpcError {
+    if retries == 0 {
+        return error;
+    }
+    let note = format!(
+        " (after {retries} {})",
+        if retries == 1 { "retry" } else { "retries" }
+    );
+    match error {
+        RpcError::Transport(message) => RpcError::Transport(message + &note),
+        RpcError::Http {
+            status,
+            content_type,
+            excerpt,
+        } => RpcError::Http {
+            status,
+            content_type,
+            excerpt: (excerpt + &note).trim_start().to_owned(),
+        },
+        RpcError::Api(mut api) => {
+            api.message.push_str(&note);
+            RpcError::Api(api)
+        }
+        other => other,
+    }
+}
+
+fn scale(unit: Duration, count: u64) -> Duration {
+    unit.saturating_mul(u32::try_from(count).unwrap_or(u32::MAX))
+}
+
+fn format_secs(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
+fn format_millis(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
+/// Reads the whole body through ureq's limit, growing the buffer at most to the cap.
+fn read_capped(body: &mut ureq::Body, max: u64, declared: Option<u64>) -> io::Result<Vec<u8>> {
+    const CHUNK: usize = 64 * 1024;
+    let cap = usize::try_from(max).unwrap_or(usize::MAX);
+    let mut reader = body.with_config().limit(max).reader();
+    let mut bytes = Vec::with_capacity(
+        declared
+            .map_or(CHUNK, |n| usize::try_from(n).unwrap_or(cap))
+            .min(cap),
+    );
+    let mut chunk = vec![0; CHUNK];
+    loop {
+        let n = match reader.read(&mut chunk) {
+            Ok(0) => return Ok(bytes),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if bytes.capacity() - bytes.len() < n {
+            let wanted = (bytes.len() * 2)
+                .max(bytes.len() + n)
+                .min(cap.max(bytes.len() + n));
+            bytes.reserve_exact(wanted - bytes.len());
+        }
+        bytes.extend_from_slice(&chunk[..n]);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The request envelope
+
+#[derive(Serialize)]
+struct Request<'a, P> {
+    jsonrpc: &'static str,
+    id: u64,
+    method: &'a str,
+    params: Params<'a, P>,
+}
+
+/// `access_token` first, then the caller's params in their own field order.
+#[derive(Serialize)]
+struct Params<'a, P> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access_token: Option<&'a str>,
+    #[serde(flatten)]
+    rest: &'a P,
+}
+
+impl<'a, P> Request<'a, P> {
+    fn new(id: u64, method: &'a str, access_token: Option<&'a str>, params: &'a P) -> Self {
+        Request {
+            jsonrpc: "2.0",
+            id,
+            method,
+            params: Params {
+                access_token,
+                rest: params,
+            },
+        }
     }
 }
 
 /// The request body of `method` with `params` as `--dry-run` prints it: pretty JSON with
 /// `"access_token": "***"` as the first param.
 pub fn dry_run_body<P: Serialize>(method: &str, params: &P) -> String {
-    todo!()
+    serde_json::to_string_pretty(&Request::new(1, method, Some("***"), params))
+        .expect("request params serialize to a JSON object")
+}
+
+// ---------------------------------------------------------------------------------------------
+// The response envelope and its checks (SPEC §7)
+
+/// The typed parse: `result.data` goes straight into `T`.
+#[derive(Deserialize)]
+#[serde(bound = "T: DeserializeOwned")]
+struct Envelope<T> {
+    #[serde(default)]
+    jsonrpc: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    id: Option<Value>,
+    #[serde(default, deserialize_with = "object")]
+    result: Option<ResultObject<T>>,
+    #[serde(default, deserialize_with = "object")]
+    error: Option<ErrorObject>,
+}
+
+#[derive(Deserialize)]
+#[serde(bound = "T: DeserializeOwned")]
+struct ResultObject<T> {
+    data: T,
+    #[serde(default, deserialize_with = "lenient_metadata")]
+    metadata: Metadata,
+}
+
+#[derive(Deserialize)]
+struct ErrorObject {
+    code: i64,
+    #[serde(default)]
+    message: Option<String>,
+    /// Small and of no fixed shape; read leniently into [`ApiError`].
+    #[serde(default)]
+    data: Option<Value>,
+}
+
+/// Only for explaining why the typed parse failed: the envelope's skeleton, payload skipped.
+#[derive(Deserialize)]
+struct Skeleton {
+    #[serde(default)]
+    jsonrpc: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    id: Option<Value>,
+    #[serde(default)]
+    result: Option<IgnoredAny>,
+    #[serde(default)]
+    error: Option<IgnoredAny>,
+}
+
+/// `T` from a JSON object only (serde's derive would take an array as well); `null` is `None`.
+fn object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(de: D) -> Result<Option<T>, D::Error> {
+    struct ObjectOnly<T>(PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectOnly<T> {
+        type Value = Option<T>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            T::deserialize(MapAccessDeserializer::new(map)).map(Some)
+        }
+    }
+    de.deserialize_any(ObjectOnly(PhantomData))
+}
+
+/// A whole body that must be one JSON object.
+fn parse_object<T: DeserializeOwned>(body: &[u8]) -> serde_json::Result<T> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = object(&mut de)?.ok_or_else(|| de::Error::custom("null instead of an object"))?;
+    de.end()?;
+    Ok(value)
+}
+
+/// Tells a present `null` (`Some(Value::Null)`) from a missing key (`None`, via `default`).
+fn present<'de, D: Deserializer<'de>>(de: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(de).map(Some)
+}
+
+/// Metadata the client cannot read is no reason to drop a page.
+fn lenient_metadata<'de, D: Deserializer<'de>>(de: D) -> Result<Metadata, D::Error> {
+    Ok(serde_json::from_value(Value::deserialize(de)?).unwrap_or_default())
+}
+
+/// The checks shared by the typed parse and the skeleton.
+fn check_shape(
+    jsonrpc: Option<&Value>,
+    id: Option<&Value>,
+    has_result: bool,
+    has_error: bool,
+    expected: u64,
+) -> Result<(), String> {
+    match jsonrpc {
+        Some(Value::String(v)) if v == "2.0" => {}
+        Some(other) => return Err(format!("jsonrpc is {}, not \"2.0\"", compact(other))),
+        None => return Err("no jsonrpc member".to_owned()),
+    }
+    match (has_result, has_error) {
+        (true, true) => return Err("both result and error".to_owned()),
+        (false, false) => return Err("neither result nor error".to_owned()),
+        _ => {}
+    }
+    match id {
+        None => Err("no id member".to_owned()),
+        Some(Value::Null) if has_error => Ok(()),
+        Some(v) if v.as_u64() == Some(expected) => Ok(()),
+        Some(v) => Err(format!(
+            "id {} does not match the request's {expected}",
+            compact(v)
+        )),
+    }
+}
+
+/// Sorts a response into a reply or an error class: a JSON-RPC error counts whatever the status;
+/// anything else at a non-2xx status is an HTTP failure, at a 2xx status a malformed response.
+fn interpret<T: Payload>(
+    status: u16,
+    content_type: &str,
+    body: &[u8],
+    id: u64,
+) -> Result<Reply<T>, RpcError> {
+    match (check_envelope::<T>(body, id), (200..300).contains(&status)) {
+        (Err(Checked::Api(api)), _) => Err(RpcError::Api(api)),
+        (Ok(reply), true) => Ok(reply),
+        (Err(Checked::Malformed(reason)), true) => Err(RpcError::Malformed {
+            reason: redact::scrub(&reason),
+            status,
+            content_type: content_type.to_owned(),
+            excerpt: excerpt(body),
+        }),
+        (_, false) => Err(RpcError::Http {
+            status,
+            content_type: content_type.to_owned(),
+            excerpt: excerpt(body),
+        }),
+    }
+}
+
+enum Checked {
+    Api(ApiError),
+    Malformed(String),
+}
+
+fn check_envelope<T: Payload>(body: &[u8], id: u64) -> Result<Reply<T>, Checked> {
+    let envelope = match parse_object::<Envelope<T>>(body) {
+        Ok(envelope) => envelope,
+        Err(e) => return Err(Checked::Malformed(explain(body, id, &e))),
+    };
+    let jsonrpc = envelope.jsonrpc.map(Value::String);
+    check_shape(
+        jsonrpc.as_ref(),
+        envelope.id.as_ref(),
+        envelope.result.is_some(),
+        envelope.error.is_some(),
+        id,
+    )
+    .map_err(Checked::Malformed)?;
+    match (envelope.result, envelope.error) {
+        (Some(result), None) => Ok(Reply {
+            data: result.data,
+            metadata: result.metadata,
+        }),
+        (None, Some(error)) => Err(Checked::Api(api_error(error))),
+        _ => unreachable!("check_shape demands exactly one of result and error"),
+    }
+}
+
+/// Why the typed parse failed, in the order of SPEC §7's checks.
+fn explain(body: &[u8], id: u64, err: &serde_json::Error) -> String {
+    match parse_object::<Skeleton>(body) {
+        Ok(s) => match check_shape(
+            s.jsonrpc.as_ref(),
+            s.id.as_ref(),
+            s.result.is_some(),
+            s.error.is_some(),
+            id,
+        ) {
+            Err(reason) => reason,
+            Ok(()) if s.result.is_some() => format!("unexpected result: {err}"),
+            Ok(()) => format!("unexpected error object: {err}"),
+        },
+        Err(_) if body.iter().all(u8::is_ascii_whitespace) => "empty body".to_owned(),
+        Err(e) if serde_json::from_slice::<IgnoredAny>(body).is_ok() => {
+            if body.trim_ascii_start().starts_with(b"{") {
+                format!("unreadable envelope: {e}")
+            } else {
+                "not a JSON object".to_owned()
+            }
+        }
+        Err(e) => format!("not JSON: {e}"),
+    }
+}
+
+fn api_error(error: ErrorObject) -> ApiError {
+    let data = error.data.unwrap_or(Value::Null);
+    let text = |v: &Value| match v {
+        Value::Null => None,
+        Value::String(s) => Some(redact::scrub(s)),
+        other => Some(redact::scrub(&compact(other))),
+    };
+    ApiError {
+        code: error.code,
+        message: redact::scrub(error.message.as_deref().unwrap_or("")),
+        mnemonic: data.get("mnemonic").and_then(text),
+        field: data.get("field").and_then(text),
+        value: data.get("value").and_then(text),
+        limit_type: data.pointer("/params/limit_type").and_then(text),
+        metadata: data
+            .get("metadata")
+            .and_then(|m| serde_json::from_value(m.clone()).ok()),
+    }
+}
+
+fn compact(value: &Value) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// The first 200 bytes of a body, cut on a character boundary and scrubbed. The token is replaced
+/// before the cut so that no prefix of it survives at the edge.
+fn excerpt(body: &[u8]) -> String {
+    const EXCERPT: usize = 200;
+    let window = &body[..body.len().min(EXCERPT + 4096)];
+    let text = redact::scrub(&String::from_utf8_lossy(window));
+    let text = text.trim();
+    let mut end = text.len().min(EXCERPT);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].trim_end().to_owned()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The -v / -vv log
+
+/// `get.sales_funnel offset=0 limit=10000`.
+fn request_summary<P: Serialize>(method: &str, params: &P) -> String {
+    let mut summary = method.to_owned();
+    if let Ok(Value::Object(map)) = serde_json::to_value(params) {
+        for key in ["offset", "limit"] {
+            if let Some(n) = map.get(key).filter(|v| v.is_number()) {
+                let _ = write!(summary, " {key}={n}");
+            }
+        }
+    }
+    summary
+}
+
+fn verbose_line<T: Payload>(
+    summary: &str,
+    status: Option<u16>,
+    elapsed: Duration,
+    outcome: &Result<Reply<T>, Failure>,
+) -> String {
+    let took = format_millis(elapsed);
+    let mut line = match status {
+        Some(status) => format!("{summary} → {status} in {took}"),
+        None => format!("{summary} → failed after {took}"),
+    };
+    let limits = match outcome {
+        Ok(reply) => {
+            match (reply.data.count(), reply.metadata.total_items) {
+                (Some(n), Some(total)) => {
+                    let _ = write!(line, ", {n} of {total}");
+                }
+                (Some(n), None) => {
+                    let _ = write!(line, ", {n} items");
+                }
+                _ => {}
+            }
+            reply.metadata.limits
+        }
+        Err(failure) => {
+            let what = match &failure.error {
+                RpcError::Api(api) => format!(
+                    "error {} {}",
+                    api.code,
+                    api.mnemonic.as_deref().unwrap_or("")
+                )
+                .trim_end()
+                .to_owned(),
+                RpcError::Http { .. } => "not a JSON-RPC answer".to_owned(),
+                RpcError::Malformed { reason, .. } => format!("malformed response ({reason})"),
+                other => other.to_string(),
+            };
+            let _ = write!(line, ", {what}");
+            match &failure.error {
+                RpcError::Api(api) => api.limits(),
+                _ => None,
+            }
+        }
+    };
+    if let Some(limits) = limits {
+        let parts: Vec<String> = [
+            (limits.day_remaining, "day"),
+            (limits.minute_remaining, "min"),
+        ]
+        .iter()
+        .filter_map(|(n, unit)| n.map(|n| format!("{n}/{unit}")))
+        .collect();
+        if !parts.is_empty() {
+            let _ = write!(line, ", points left {}", parts.join(" "));
+        }
+    }
+    line
+}
+
+/// Keys whose values are never logged.
+const SECRET_KEYS: [&str; 3] = ["access_token", "password", "login"];
+
+/// A body for `-vv`: JSON with the secret keys' values as `"***"` at any depth, else the text;
+/// scrubbed either way (the caller escapes control characters).
+fn redacted_body(body: &[u8]) -> String {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(mut value) => {
+            mask_secrets(&mut value);
+            redact::scrub(&compact(&value))
+        }
+        Err(_) => redact::scrub(&String::from_utf8_lossy(body)),
+    }
+}
+
+fn mask_secrets(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                if SECRET_KEYS.contains(&key.as_str()) {
+                    *v = Value::String("***".to_owned());
+                } else {
+                    mask_secrets(v);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(mask_secrets),
+        _ => {}
+    }
+}
+
+/// Scrubbed, with control characters (C0, DEL, C1) shown as escapes: nothing from the server can
+/// drive the terminal. (The same rule as `output::sanitize::visible`, kept here so that the log
+/// path needs nothing from the output stage.)
+fn log_safe(text: &str) -> String {
+    let text = redact::scrub(text);
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\x1b' => out.push_str("\\e"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// A wait or reset time in human form: "9h 12m", "45m", "30s".
