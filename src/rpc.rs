@@ -7,10 +7,6 @@
 //! from the error class. Server text kept in errors is scrubbed of the token when it is stored and
 //! again when it is shown; `main` makes control characters visible when it prints an error.
 
-// `ApiError` carries `Metadata` by value (the contract other modules match on), which makes
-// `RpcError` about 300 bytes; errors are rare, so moving them is cheaper than boxing the contract.
-#![allow(clippy::result_large_err, clippy::large_enum_variant)]
-
 mod proxy;
 #[cfg(test)]
 mod tests;
@@ -107,35 +103,22 @@ pub enum RpcError {
     /// DNS, connect, TLS, I/O or timeout; the whole one-line message.
     Transport(String),
     /// An HTTP status that is not a JSON-RPC answer (5xx, 4xx with a non-JSON body, …).
-    Http {
-        status: u16,
-        content_type: String,
-        excerpt: String,
-    },
+    Http { status: u16, content_type: String, excerpt: String },
     /// A 3xx: never followed.
     Redirect { status: u16, location: String },
     /// Not a valid JSON-RPC response of the expected shape.
-    Malformed {
-        reason: String,
-        status: u16,
-        content_type: String,
-        excerpt: String,
-    },
+    Malformed { reason: String, status: u16, content_type: String, excerpt: String },
     /// The body exceeded the size cap (bytes, after decompression).
     TooLarge { limit: u64 },
-    /// The API answered with an error object.
-    Api(ApiError),
+    /// The API answered with an error object (boxed: it is large and errors are rare).
+    Api(Box<ApiError>),
 }
 
 impl fmt::Display for RpcError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let text = match self {
             RpcError::Transport(message) => message.clone(),
-            RpcError::Http {
-                status,
-                content_type,
-                excerpt,
-            } => {
+            RpcError::Http { status, content_type, excerpt } => {
                 let mut text = format!("HTTP {} from the API", status_line(*status));
                 if !content_type.is_empty() {
                     let _ = write!(text, " ({content_type})");
@@ -146,21 +129,12 @@ impl fmt::Display for RpcError {
                 text
             }
             RpcError::Redirect { status, location } if location.is_empty() => {
-                format!(
-                    "the API answered HTTP {status} (a redirect without a Location); redirects are not followed"
-                )
+                format!("the API answered HTTP {status} (a redirect without a Location); redirects are not followed")
             }
             RpcError::Redirect { status, location } => {
-                format!(
-                    "the API answered HTTP {status} with a redirect to {location}; redirects are not followed"
-                )
+                format!("the API answered HTTP {status} with a redirect to {location}; redirects are not followed")
             }
-            RpcError::Malformed {
-                reason,
-                status,
-                content_type,
-                excerpt,
-            } => {
+            RpcError::Malformed { reason, status, content_type, excerpt } => {
                 let mut text = format!("malformed response ({reason}): HTTP {status}");
                 if !content_type.is_empty() {
                     let _ = write!(text, ", {content_type}");
@@ -182,10 +156,7 @@ impl fmt::Display for RpcError {
 impl std::error::Error for RpcError {}
 
 fn status_line(status: u16) -> String {
-    match ureq::http::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-    {
+    match ureq::http::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()) {
         Some(reason) => format!("{status} {reason}"),
         None => status.to_string(),
     }
@@ -193,11 +164,7 @@ fn status_line(status: u16) -> String {
 
 fn format_size(bytes: u64) -> String {
     const MIB: u64 = 1024 * 1024;
-    if bytes >= MIB && bytes % MIB == 0 {
-        format!("{} MiB", bytes / MIB)
-    } else {
-        format!("{bytes} bytes")
-    }
+    if bytes >= MIB && bytes % MIB == 0 { format!("{} MiB", bytes / MIB) } else { format!("{bytes} bytes") }
 }
 
 /// How the client behaves; settled by `config`.
@@ -270,9 +237,7 @@ pub struct Client {
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field("endpoint", &self.options.endpoint)
-            .finish_non_exhaustive()
+        f.debug_struct("Client").field("endpoint", &self.options.endpoint).finish_non_exhaustive()
     }
 }
 
@@ -294,17 +259,11 @@ impl Client {
         if let Some(token) = &token {
             redact::register(token);
         }
-        let uri: ureq::http::Uri = options.endpoint.parse().map_err(|_| {
-            crate::exit::usage(format!(
-                "`{}` is not a valid endpoint URL",
-                options.endpoint
-            ))
-        })?;
-        let proxy = match proxy::choose(
-            uri.scheme_str().unwrap_or(""),
-            uri.host().unwrap_or(""),
-            env,
-        ) {
+        let uri: ureq::http::Uri = options
+            .endpoint
+            .parse()
+            .map_err(|_| crate::exit::usage(format!("`{}` is not a valid endpoint URL", options.endpoint)))?;
+        let proxy = match proxy::choose(uri.scheme_str().unwrap_or(""), uri.host().unwrap_or(""), env) {
             Some(choice) => Some(ureq_proxy(&choice)?),
             None => None,
         };
@@ -340,11 +299,7 @@ impl Client {
 
     /// Calls `method` with `params` (plus `access_token` when the client has one), with retries and
     /// quota waits, and checks the response. Notices and `-v` lines go to stderr.
-    pub fn call<P: Serialize, T: Payload>(
-        &mut self,
-        method: &str,
-        params: &P,
-    ) -> Result<Reply<T>, RpcError> {
+    pub fn call<P: Serialize, T: Payload>(&mut self, method: &str, params: &P) -> Result<Reply<T>, RpcError> {
         if let Some(seconds) = self.minute_wait_due.take() {
             // Proactive: the budget is known to be spent. Past max_wait, just ask and let the
             // server's answer decide.
@@ -352,11 +307,7 @@ impl Client {
                 self.quota_sleep(seconds);
             }
         }
-        let summary = if self.options.verbose > 0 {
-            request_summary(method, params)
-        } else {
-            String::new()
-        };
+        let summary = if self.options.verbose > 0 { request_summary(method, params) } else { String::new() };
         let mut retries = 0;
         loop {
             let failure = match self.attempt::<P, T>(method, params, &summary) {
@@ -387,11 +338,7 @@ impl Client {
             };
             retries += 1;
             if self.options.verbose > 0 {
-                self.log_line(&format!(
-                    "retrying in {} ({retries} of {})",
-                    format_millis(delay),
-                    self.options.retries
-                ));
+                self.log_line(&format!("retrying in {} ({retries} of {})", format_millis(delay), self.options.retries));
             }
             std::thread::sleep(delay);
         }
@@ -407,9 +354,7 @@ impl Client {
         let ceiling = 2u32
             .checked_pow(attempt)
             .and_then(|factor| self.options.backoff_base.checked_mul(factor))
-            .map_or(self.options.backoff_cap, |d| {
-                d.min(self.options.backoff_cap)
-            });
+            .map_or(self.options.backoff_cap, |d| d.min(self.options.backoff_cap));
         ceiling.mul_f64(fastrand::f64())
     }
 
@@ -419,9 +364,7 @@ impl Client {
 
     fn quota_sleep(&mut self, seconds: u64) {
         if !self.options.quiet {
-            self.log_line(&format!(
-                "minute quota used up; waiting {seconds} s for it to reset"
-            ));
+            self.log_line(&format!("minute quota used up; waiting {seconds} s for it to reset"));
         }
         self.quota_waited += seconds;
         std::thread::sleep(scale(self.options.wait_unit, seconds));
@@ -439,17 +382,10 @@ impl Client {
         if version.current_version_deprecated == Some(true) && !self.deprecation_warned {
             self.deprecation_warned = true;
             if !self.options.quiet {
-                let current = version
-                    .current_version
-                    .as_deref()
-                    .map_or(String::new(), |v| format!(" {v}"));
-                let latest = version
-                    .latest_version
-                    .as_deref()
-                    .map_or(String::new(), |v| format!("; the latest is {v}"));
-                self.log_line(&format!(
-                    "warning: the API version{current} in use is deprecated{latest}"
-                ));
+                let current = version.current_version.as_deref().map_or(String::new(), |v| format!(" {v}"));
+                let latest =
+                    version.latest_version.as_deref().map_or(String::new(), |v| format!("; the latest is {v}"));
+                self.log_line(&format!("warning: the API version{current} in use is deprecated{latest}"));
             }
         }
     }
@@ -463,12 +399,9 @@ impl Client {
     ) -> Result<Reply<T>, Failure> {
         self.last_id += 1;
         let id = self.last_id;
-        let body = serde_json::to_vec(&Request::new(id, method, self.token.as_deref(), params))
-            .map_err(|e| {
-                Failure::fatal(RpcError::Transport(format!(
-                    "could not encode the request for {method}: {e}"
-                )))
-            })?;
+        let body = serde_json::to_vec(&Request::new(id, method, self.token.as_deref(), params)).map_err(|e| {
+            Failure::fatal(RpcError::Transport(format!("could not encode the request for {method}: {e}")))
+        })?;
         if self.options.verbose > 1 {
             self.log_line(&format!("request: {}", redacted_body(&body)));
         }
@@ -495,35 +428,20 @@ impl Client {
     }
 
     /// Sends `body`, reads at most `max_body` bytes of the answer and sorts it.
-    fn exchange<T: Payload>(
-        &mut self,
-        body: &[u8],
-        id: u64,
-    ) -> (Option<u16>, Result<Reply<T>, Failure>) {
-        let sent = self
-            .agent
-            .post(&self.options.endpoint)
-            .header("Content-Type", CONTENT_TYPE)
-            .send(body);
+    fn exchange<T: Payload>(&mut self, body: &[u8], id: u64) -> (Option<u16>, Result<Reply<T>, Failure>) {
+        let sent = self.agent.post(&self.options.endpoint).header("Content-Type", CONTENT_TYPE).send(body);
         let mut response = match sent {
             Ok(response) => response,
             Err(e) => return (None, Err(self.transport_failure(&e))),
         };
         let status = response.status().as_u16();
         let headers = response.headers();
-        let header = |name: &str| {
-            headers
-                .get(name)
-                .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_owned())
-        };
+        let header = |name: &str| headers.get(name).map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_owned());
         let content_type = redact::scrub(&header("content-type").unwrap_or_default());
         let retry_after = header("retry-after").and_then(|v| v.parse::<u64>().ok());
         if (300..400).contains(&status) {
             let location = redact::scrub(&header("location").unwrap_or_default());
-            return (
-                Some(status),
-                Err(Failure::fatal(RpcError::Redirect { status, location })),
-            );
+            return (Some(status), Err(Failure::fatal(RpcError::Redirect { status, location })));
         }
         // ureq strips Content-Encoding and Content-Length when it decompresses, so a length left
         // beside no encoding is the real body size: refuse it before reading a byte.
@@ -534,18 +452,13 @@ impl Client {
         };
         let max = self.options.max_body;
         if declared.is_some_and(|n| n > max) {
-            return (
-                Some(status),
-                Err(Failure::fatal(RpcError::TooLarge { limit: max })),
-            );
+            return (Some(status), Err(Failure::fatal(RpcError::TooLarge { limit: max })));
         }
         let bytes = match read_capped(response.body_mut(), max, declared) {
             Ok(bytes) => bytes,
             Err(e) => {
                 let failure = match ureq::Error::from(e) {
-                    ureq::Error::BodyExceedsLimit(_) => {
-                        Failure::fatal(RpcError::TooLarge { limit: max })
-                    }
+                    ureq::Error::BodyExceedsLimit(_) => Failure::fatal(RpcError::TooLarge { limit: max }),
                     ureq::Error::Decompress(..) => Failure::fatal(RpcError::Malformed {
                         reason: "the compressed body could not be decoded".to_owned(),
                         status,
@@ -568,11 +481,7 @@ impl Client {
                 RpcError::Api(api) => api.code == -32603,
                 _ => false,
             };
-            Failure {
-                error,
-                retryable,
-                retry_after,
-            }
+            Failure { error, retryable, retry_after }
         });
         (Some(status), outcome)
     }
@@ -582,33 +491,18 @@ impl Client {
         let (message, retryable) = match err {
             ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => {
                 let limit = self.options.connect_timeout.min(self.options.timeout);
-                (
-                    format!(
-                        "could not connect to the API at {endpoint}: timed out after {}",
-                        format_secs(limit)
-                    ),
-                    true,
-                )
+                (format!("could not connect to the API at {endpoint}: timed out after {}", format_secs(limit)), true)
             }
             ureq::Error::Timeout(_) => (
-                format!(
-                    "the request to the API at {endpoint} timed out after {}",
-                    format_secs(self.options.timeout)
-                ),
+                format!("the request to the API at {endpoint} timed out after {}", format_secs(self.options.timeout)),
                 true,
             ),
-            ureq::Error::HostNotFound => (
-                format!("could not reach the API at {endpoint}: host not found"),
-                true,
-            ),
+            ureq::Error::HostNotFound => (format!("could not reach the API at {endpoint}: host not found"), true),
             ureq::Error::BadUri(_)
             | ureq::Error::Http(_)
             | ureq::Error::InvalidProxyUrl
             | ureq::Error::RequireHttpsOnly(_)
-            | ureq::Error::TlsRequired => (
-                format!("could not send a request to {endpoint}: {err}"),
-                false,
-            ),
+            | ureq::Error::TlsRequired => (format!("could not send a request to {endpoint}: {err}"), false),
             other => {
                 let detail = match other {
                     ureq::Error::Io(e) => e.to_string(),
@@ -619,17 +513,10 @@ impl Client {
                     }
                     other => other.to_string(),
                 };
-                (
-                    format!("could not reach the API at {endpoint}: {detail}"),
-                    true,
-                )
+                (format!("could not reach the API at {endpoint}: {detail}"), true)
             }
         };
-        Failure {
-            error: RpcError::Transport(redact::scrub(&message)),
-            retryable,
-            retry_after: None,
-        }
+        Failure { error: RpcError::Transport(redact::scrub(&message)), retryable, retry_after: None }
     }
 
     fn log_line(&mut self, text: &str) {
@@ -641,22 +528,15 @@ impl Client {
 
 /// Builds ureq's proxy from the environment's choice; only HTTP CONNECT proxies are built in.
 fn ureq_proxy(choice: &ProxyChoice) -> anyhow::Result<ureq::Proxy> {
-    let scheme = choice
-        .url
-        .split_once("://")
-        .map(|(s, _)| s.to_ascii_lowercase());
+    let scheme = choice.url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
     if let Some(scheme) = scheme.filter(|s| s != "http" && s != "https") {
         return Err(crate::exit::config(format!(
             "the proxy in {} uses {scheme}://, which funnels does not support; use an http:// proxy",
             choice.var
         )));
     }
-    ureq::Proxy::new(&choice.url).map_err(|_| {
-        crate::exit::config(format!(
-            "the proxy in {} is not a valid proxy URL",
-            choice.var
-        ))
-    })
+    ureq::Proxy::new(&choice.url)
+        .map_err(|_| crate::exit::config(format!("the proxy in {} is not a valid proxy URL", choice.var)))
 }
 
 /// A failed attempt and what the call loop may do about it.
@@ -669,11 +549,7 @@ struct Failure {
 
 impl Failure {
     fn fatal(error: RpcError) -> Self {
-        Failure {
-            error,
-            retryable: false,
-            retry_after: None,
-        }
+        Failure { error, retryable: false, retry_after: None }
     }
 }
 
@@ -682,21 +558,12 @@ fn after_retries(error: RpcError, retries: u32) -> RpcError {
     if retries == 0 {
         return error;
     }
-    let note = format!(
-        " (after {retries} {})",
-        if retries == 1 { "retry" } else { "retries" }
-    );
+    let note = format!(" (after {retries} {})", if retries == 1 { "retry" } else { "retries" });
     match error {
         RpcError::Transport(message) => RpcError::Transport(message + &note),
-        RpcError::Http {
-            status,
-            content_type,
-            excerpt,
-        } => RpcError::Http {
-            status,
-            content_type,
-            excerpt: (excerpt + &note).trim_start().to_owned(),
-        },
+        RpcError::Http { status, content_type, excerpt } => {
+            RpcError::Http { status, content_type, excerpt: (excerpt + &note).trim_start().to_owned() }
+        }
         RpcError::Api(mut api) => {
             api.message.push_str(&note);
             RpcError::Api(api)
@@ -710,19 +577,11 @@ fn scale(unit: Duration, count: u64) -> Duration {
 }
 
 fn format_secs(d: Duration) -> String {
-    if d.subsec_millis() == 0 {
-        format!("{} s", d.as_secs())
-    } else {
-        format!("{:.1} s", d.as_secs_f64())
-    }
+    if d.subsec_millis() == 0 { format!("{} s", d.as_secs()) } else { format!("{:.1} s", d.as_secs_f64()) }
 }
 
 fn format_millis(d: Duration) -> String {
-    if d < Duration::from_secs(1) {
-        format!("{} ms", d.as_millis())
-    } else {
-        format!("{:.1} s", d.as_secs_f64())
-    }
+    if d < Duration::from_secs(1) { format!("{} ms", d.as_millis()) } else { format!("{:.1} s", d.as_secs_f64()) }
 }
 
 /// Reads the whole body through ureq's limit, growing the buffer at most to the cap.
@@ -730,11 +589,7 @@ fn read_capped(body: &mut ureq::Body, max: u64, declared: Option<u64>) -> io::Re
     const CHUNK: usize = 64 * 1024;
     let cap = usize::try_from(max).unwrap_or(usize::MAX);
     let mut reader = body.with_config().limit(max).reader();
-    let mut bytes = Vec::with_capacity(
-        declared
-            .map_or(CHUNK, |n| usize::try_from(n).unwrap_or(cap))
-            .min(cap),
-    );
+    let mut bytes = Vec::with_capacity(declared.map_or(CHUNK, |n| usize::try_from(n).unwrap_or(cap)).min(cap));
     let mut chunk = vec![0; CHUNK];
     loop {
         let n = match reader.read(&mut chunk) {
@@ -744,9 +599,7 @@ fn read_capped(body: &mut ureq::Body, max: u64, declared: Option<u64>) -> io::Re
             Err(e) => return Err(e),
         };
         if bytes.capacity() - bytes.len() < n {
-            let wanted = (bytes.len() * 2)
-                .max(bytes.len() + n)
-                .min(cap.max(bytes.len() + n));
+            let wanted = (bytes.len() * 2).max(bytes.len() + n).min(cap.max(bytes.len() + n));
             bytes.reserve_exact(wanted - bytes.len());
         }
         bytes.extend_from_slice(&chunk[..n]);
@@ -775,15 +628,7 @@ struct Params<'a, P> {
 
 impl<'a, P> Request<'a, P> {
     fn new(id: u64, method: &'a str, access_token: Option<&'a str>, params: &'a P) -> Self {
-        Request {
-            jsonrpc: "2.0",
-            id,
-            method,
-            params: Params {
-                access_token,
-                rest: params,
-            },
-        }
+        Request { jsonrpc: "2.0", id, method, params: Params { access_token, rest: params } }
     }
 }
 
@@ -900,23 +745,15 @@ fn check_shape(
         None => Err("no id member".to_owned()),
         Some(Value::Null) if has_error => Ok(()),
         Some(v) if v.as_u64() == Some(expected) => Ok(()),
-        Some(v) => Err(format!(
-            "id {} does not match the request's {expected}",
-            compact(v)
-        )),
+        Some(v) => Err(format!("id {} does not match the request's {expected}", compact(v))),
     }
 }
 
 /// Sorts a response into a reply or an error class: a JSON-RPC error counts whatever the status;
 /// anything else at a non-2xx status is an HTTP failure, at a 2xx status a malformed response.
-fn interpret<T: Payload>(
-    status: u16,
-    content_type: &str,
-    body: &[u8],
-    id: u64,
-) -> Result<Reply<T>, RpcError> {
+fn interpret<T: Payload>(status: u16, content_type: &str, body: &[u8], id: u64) -> Result<Reply<T>, RpcError> {
     match (check_envelope::<T>(body, id), (200..300).contains(&status)) {
-        (Err(Checked::Api(api)), _) => Err(RpcError::Api(api)),
+        (Err(Checked::Api(api)), _) => Err(RpcError::Api(Box::new(api))),
         (Ok(reply), true) => Ok(reply),
         (Err(Checked::Malformed(reason)), true) => Err(RpcError::Malformed {
             reason: redact::scrub(&reason),
@@ -924,11 +761,7 @@ fn interpret<T: Payload>(
             content_type: content_type.to_owned(),
             excerpt: excerpt(body),
         }),
-        (_, false) => Err(RpcError::Http {
-            status,
-            content_type: content_type.to_owned(),
-            excerpt: excerpt(body),
-        }),
+        (_, false) => Err(RpcError::Http { status, content_type: content_type.to_owned(), excerpt: excerpt(body) }),
     }
 }
 
@@ -943,19 +776,10 @@ fn check_envelope<T: Payload>(body: &[u8], id: u64) -> Result<Reply<T>, Checked>
         Err(e) => return Err(Checked::Malformed(explain(body, id, &e))),
     };
     let jsonrpc = envelope.jsonrpc.map(Value::String);
-    check_shape(
-        jsonrpc.as_ref(),
-        envelope.id.as_ref(),
-        envelope.result.is_some(),
-        envelope.error.is_some(),
-        id,
-    )
-    .map_err(Checked::Malformed)?;
+    check_shape(jsonrpc.as_ref(), envelope.id.as_ref(), envelope.result.is_some(), envelope.error.is_some(), id)
+        .map_err(Checked::Malformed)?;
     match (envelope.result, envelope.error) {
-        (Some(result), None) => Ok(Reply {
-            data: result.data,
-            metadata: result.metadata,
-        }),
+        (Some(result), None) => Ok(Reply { data: result.data, metadata: result.metadata }),
         (None, Some(error)) => Err(Checked::Api(api_error(error))),
         _ => unreachable!("check_shape demands exactly one of result and error"),
     }
@@ -964,13 +788,7 @@ fn check_envelope<T: Payload>(body: &[u8], id: u64) -> Result<Reply<T>, Checked>
 /// Why the typed parse failed, in the order of SPEC §7's checks.
 fn explain(body: &[u8], id: u64, err: &serde_json::Error) -> String {
     match parse_object::<Skeleton>(body) {
-        Ok(s) => match check_shape(
-            s.jsonrpc.as_ref(),
-            s.id.as_ref(),
-            s.result.is_some(),
-            s.error.is_some(),
-            id,
-        ) {
+        Ok(s) => match check_shape(s.jsonrpc.as_ref(), s.id.as_ref(), s.result.is_some(), s.error.is_some(), id) {
             Err(reason) => reason,
             Ok(()) if s.result.is_some() => format!("unexpected result: {err}"),
             Ok(()) => format!("unexpected error object: {err}"),
@@ -1001,9 +819,7 @@ fn api_error(error: ErrorObject) -> ApiError {
         field: data.get("field").and_then(text),
         value: data.get("value").and_then(text),
         limit_type: data.pointer("/params/limit_type").and_then(text),
-        metadata: data
-            .get("metadata")
-            .and_then(|m| serde_json::from_value(m.clone()).ok()),
+        metadata: data.get("metadata").and_then(|m| serde_json::from_value(m.clone()).ok()),
     }
 }
 
@@ -1067,13 +883,9 @@ fn verbose_line<T: Payload>(
         }
         Err(failure) => {
             let what = match &failure.error {
-                RpcError::Api(api) => format!(
-                    "error {} {}",
-                    api.code,
-                    api.mnemonic.as_deref().unwrap_or("")
-                )
-                .trim_end()
-                .to_owned(),
+                RpcError::Api(api) => {
+                    format!("error {} {}", api.code, api.mnemonic.as_deref().unwrap_or("")).trim_end().to_owned()
+                }
                 RpcError::Http { .. } => "not a JSON-RPC answer".to_owned(),
                 RpcError::Malformed { reason, .. } => format!("malformed response ({reason})"),
                 other => other.to_string(),
@@ -1086,13 +898,10 @@ fn verbose_line<T: Payload>(
         }
     };
     if let Some(limits) = limits {
-        let parts: Vec<String> = [
-            (limits.day_remaining, "day"),
-            (limits.minute_remaining, "min"),
-        ]
-        .iter()
-        .filter_map(|(n, unit)| n.map(|n| format!("{n}/{unit}")))
-        .collect();
+        let parts: Vec<String> = [(limits.day_remaining, "day"), (limits.minute_remaining, "min")]
+            .iter()
+            .filter_map(|(n, unit)| n.map(|n| format!("{n}/{unit}")))
+            .collect();
         if !parts.is_empty() {
             let _ = write!(line, ", points left {}", parts.join(" "));
         }
@@ -1151,11 +960,3 @@ fn log_safe(text: &str) -> String {
     }
     out
 }
-
-/// A wait or reset time in human form: "9h 12m", "45m", "30s".
-pub fn human_duration(secs: u64) -> String {
-    todo!()
-}
-
-impl Payload for crate::model::Session {}
-impl Payload for serde::de::IgnoredAny {}

@@ -13,7 +13,7 @@ use crate::exit::Exit;
 use crate::model::{Funnel, Limits};
 use crate::output::destination::Destination;
 use crate::query::FUNNELS;
-use crate::rpc::{self, human_duration};
+use crate::rpc::{self, format_reset};
 
 /// What `check` reports; `-o json` prints it as one object.
 #[derive(Debug, Serialize)]
@@ -91,7 +91,7 @@ fn points(remaining: Option<u64>, limit: Option<u64>, reset: Option<u64>) -> Str
         _ => "unknown (the API sent no limits)".to_owned(),
     };
     if let Some(reset) = reset {
-        text.push_str(&format!(", resets in {}", human_duration(reset)));
+        text.push_str(&format!(", resets in {}", format_reset(reset)));
     }
     text
 }

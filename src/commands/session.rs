@@ -16,7 +16,7 @@ use crate::credentials::{self, StoredSession};
 use crate::exit::{self, Exit, Failure};
 use crate::model::Session;
 use crate::redact;
-use crate::rpc::{self, Client, RpcError, human_duration};
+use crate::rpc::{self, Client, RpcError, format_reset};
 
 #[derive(Serialize)]
 struct LoginParams<'a> {
@@ -71,7 +71,7 @@ pub fn login(settings: &Settings, args: &LoginArgs) -> anyhow::Result<Exit> {
     store(&path, &stored)?;
     let expires = stored.expire_at.map_or_else(
         || "an unknown time".to_owned(),
-        |t| format!("in {}", human_duration(u64::try_from(t - credentials::now()).unwrap_or(0))),
+        |t| format!("in {}", format_reset(u64::try_from(t - credentials::now()).unwrap_or(0))),
     );
     notice(settings, &format!("logged in as {} on {}; the session expires {expires}", login.trim(), settings.endpoint));
     Ok(Exit::Success)

@@ -20,25 +20,14 @@ pub struct ProxyChoice {
 /// `https_proxy`/`HTTPS_PROXY` serve https endpoints, `http_proxy`/`HTTP_PROXY` http ones (lower
 /// case first, as curl), `all_proxy`/`ALL_PROXY` any endpoint without its own; `no_proxy`/`NO_PROXY`
 /// exempts hosts. Empty values count as unset. Loopback hosts get no special treatment.
-pub fn choose(
-    scheme: &str,
-    host: &str,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Option<ProxyChoice> {
-    let get = |name: &str| {
-        env(name)
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-    };
+pub fn choose(scheme: &str, host: &str, env: &dyn Fn(&str) -> Option<String>) -> Option<ProxyChoice> {
+    let get = |name: &str| env(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
     let own: &[&'static str] = match scheme.to_ascii_lowercase().as_str() {
         "https" => &["https_proxy", "HTTPS_PROXY"],
         "http" => &["http_proxy", "HTTP_PROXY"],
         _ => &[],
     };
-    let (var, url) = own
-        .iter()
-        .chain(&["all_proxy", "ALL_PROXY"])
-        .find_map(|&var| get(var).map(|url| (var, url)))?;
+    let (var, url) = own.iter().chain(&["all_proxy", "ALL_PROXY"]).find_map(|&var| get(var).map(|url| (var, url)))?;
     if let Some(list) = get("no_proxy").or_else(|| get("NO_PROXY")) {
         if bypasses(host, &list) {
             return None;
@@ -52,29 +41,26 @@ pub fn choose(
 pub fn bypasses(host: &str, list: &str) -> bool {
     let host = normalize(host);
     let host_ip: Option<IpAddr> = host.parse().ok();
-    list.split([',', ' ', '\t'])
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-        .any(|entry| {
-            if entry == "*" {
-                return true;
+    list.split([',', ' ', '\t']).map(str::trim).filter(|e| !e.is_empty()).any(|entry| {
+        if entry == "*" {
+            return true;
+        }
+        let entry = normalize(entry.trim_start_matches("*.").trim_start_matches('.'));
+        if let (Some(ip), Some((net, bits))) = (host_ip, entry.split_once('/')) {
+            return in_cidr(ip, net, bits);
+        }
+        match (host_ip, entry.parse::<IpAddr>()) {
+            (Some(ip), Ok(e)) => ip == e,
+            (_, Ok(_)) | (Some(_), Err(_)) => false,
+            (None, Err(_)) => {
+                !entry.is_empty()
+                    && (host == entry
+                        || (host.len() > entry.len()
+                            && host.ends_with(entry.as_str())
+                            && host.as_bytes()[host.len() - entry.len() - 1] == b'.'))
             }
-            let entry = normalize(entry.trim_start_matches("*.").trim_start_matches('.'));
-            if let (Some(ip), Some((net, bits))) = (host_ip, entry.split_once('/')) {
-                return in_cidr(ip, net, bits);
-            }
-            match (host_ip, entry.parse::<IpAddr>()) {
-                (Some(ip), Ok(e)) => ip == e,
-                (_, Ok(_)) | (Some(_), Err(_)) => false,
-                (None, Err(_)) => {
-                    !entry.is_empty()
-                        && (host == entry
-                            || (host.len() > entry.len()
-                                && host.ends_with(entry.as_str())
-                                && host.as_bytes()[host.len() - entry.len() - 1] == b'.'))
-                }
-            }
-        })
+        }
+    })
 }
 
 /// Lower case, without IPv6 brackets, a trailing root dot, or (in list entries) a port.
@@ -112,10 +98,7 @@ mod tests {
     use super::*;
 
     fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let vars: Vec<(String, String)> = vars
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
+        let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
         move |name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
     }
 
@@ -125,51 +108,26 @@ mod tests {
 
     #[test]
     fn scheme_variable_wins_over_all_proxy() {
-        let vars = [
-            ("HTTPS_PROXY", "http://s:1"),
-            ("HTTP_PROXY", "http://h:1"),
-            ("ALL_PROXY", "http://a:1"),
-        ];
-        assert_eq!(
-            pick("https", "api.example", &vars),
-            Some(("HTTPS_PROXY", "http://s:1".into()))
-        );
-        assert_eq!(
-            pick("http", "127.0.0.1", &vars),
-            Some(("HTTP_PROXY", "http://h:1".into()))
-        );
+        let vars = [("HTTPS_PROXY", "http://s:1"), ("HTTP_PROXY", "http://h:1"), ("ALL_PROXY", "http://a:1")];
+        assert_eq!(pick("https", "api.example", &vars), Some(("HTTPS_PROXY", "http://s:1".into())));
+        assert_eq!(pick("http", "127.0.0.1", &vars), Some(("HTTP_PROXY", "http://h:1".into())));
         assert_eq!(
             pick("https", "api.example", &[("ALL_PROXY", "http://a:1")]),
             Some(("ALL_PROXY", "http://a:1".into()))
         );
         // An http proxy variable does not serve an https endpoint.
-        assert_eq!(
-            pick("https", "api.example", &[("HTTP_PROXY", "http://h:1")]),
-            None
-        );
+        assert_eq!(pick("https", "api.example", &[("HTTP_PROXY", "http://h:1")]), None);
         assert_eq!(pick("https", "api.example", &[]), None);
     }
 
     #[test]
     fn lower_case_first_and_empty_is_unset() {
-        let vars = [
-            ("http_proxy", "http://low:1"),
-            ("HTTP_PROXY", "http://up:1"),
-        ];
-        assert_eq!(
-            pick("http", "localhost", &vars),
-            Some(("http_proxy", "http://low:1".into()))
-        );
+        let vars = [("http_proxy", "http://low:1"), ("HTTP_PROXY", "http://up:1")];
+        assert_eq!(pick("http", "localhost", &vars), Some(("http_proxy", "http://low:1".into())));
         let vars = [("https_proxy", " "), ("HTTPS_PROXY", "http://up:1")];
-        assert_eq!(
-            pick("https", "x.example", &vars),
-            Some(("HTTPS_PROXY", "http://up:1".into()))
-        );
+        assert_eq!(pick("https", "x.example", &vars), Some(("HTTPS_PROXY", "http://up:1".into())));
         let vars = [("all_proxy", "http://low:1"), ("ALL_PROXY", "http://up:1")];
-        assert_eq!(
-            pick("https", "x.example", &vars),
-            Some(("all_proxy", "http://low:1".into()))
-        );
+        assert_eq!(pick("https", "x.example", &vars), Some(("all_proxy", "http://low:1".into())));
     }
 
     #[test]
@@ -177,14 +135,7 @@ mod tests {
         let proxy = ("HTTP_PROXY", "http://p:3128");
         assert!(pick("http", "127.0.0.1", &[proxy]).is_some());
         assert!(pick("http", "localhost", &[proxy]).is_some());
-        assert!(
-            pick(
-                "http",
-                "127.0.0.1",
-                &[proxy, ("NO_PROXY", "localhost,127.0.0.1")]
-            )
-            .is_none()
-        );
+        assert!(pick("http", "127.0.0.1", &[proxy, ("NO_PROXY", "localhost,127.0.0.1")]).is_none());
         assert!(pick("http", "::1", &[proxy, ("no_proxy", "::1")]).is_none());
         assert!(pick("http", "[::1]", &[proxy, ("no_proxy", "[::1]")]).is_none());
         assert!(pick("http", "127.0.0.1", &[proxy, ("NO_PROXY", "localhost")]).is_some());
@@ -192,11 +143,7 @@ mod tests {
 
     #[test]
     fn no_proxy_lower_case_first() {
-        let vars = [
-            ("HTTPS_PROXY", "http://p:1"),
-            ("no_proxy", "other.example"),
-            ("NO_PROXY", "*"),
-        ];
+        let vars = [("HTTPS_PROXY", "http://p:1"), ("no_proxy", "other.example"), ("NO_PROXY", "*")];
         assert!(pick("https", "api.example", &vars).is_some());
     }
 

@@ -76,15 +76,10 @@ struct Page {
     offset: u32,
 }
 
-const FIRST: Page = Page {
-    limit: 2,
-    offset: 0,
-};
+const FIRST: Page = Page { limit: 2, offset: 0 };
 
 /// A response body answering the request's own id with `member` (`"result":…` or `"error":…`).
-fn answer(
-    member: impl Into<String>,
-) -> impl Fn(&mockito::Request) -> Vec<u8> + Send + Sync + 'static {
+fn answer(member: impl Into<String>) -> impl Fn(&mockito::Request) -> Vec<u8> + Send + Sync + 'static {
     let member = member.into();
     move |request| {
         let sent: Value = serde_json::from_slice(request.body().unwrap()).unwrap();
@@ -93,10 +88,7 @@ fn answer(
 }
 
 fn error_member(code: i64, message: &str, data: &Value) -> String {
-    format!(
-        r#""error":{{"code":{code},"message":{},"data":{data}}}"#,
-        json!(message)
-    )
+    format!(r#""error":{{"code":{code},"message":{},"data":{data}}}"#, json!(message))
 }
 
 fn minute_exceeded(reset: u64) -> String {
@@ -134,10 +126,7 @@ fn success_parses_data_and_metadata_and_sends_the_documented_request() {
     assert_eq!(reply.data[1].stages, None);
     assert_eq!(reply.metadata.total_items, Some(5));
     let limits = client.last_limits().unwrap();
-    assert_eq!(
-        (limits.day_remaining, limits.minute_remaining),
-        (Some(3305), Some(199))
-    );
+    assert_eq!((limits.day_remaining, limits.minute_remaining), (Some(3305), Some(199)));
 }
 
 #[test]
@@ -148,10 +137,7 @@ fn access_token_is_the_first_param_and_ids_are_fresh() {
     let _mock = server
         .mock("POST", "/v2.0")
         .with_body_from_request(move |request| {
-            record
-                .lock()
-                .unwrap()
-                .push(String::from_utf8(request.body().unwrap().clone()).unwrap());
+            record.lock().unwrap().push(String::from_utf8(request.body().unwrap().clone()).unwrap());
             answer(PAGE)(request)
         })
         .expect(2)
@@ -160,14 +146,8 @@ fn access_token_is_the_first_param_and_ids_are_fresh() {
     funnels(&mut client).unwrap();
     funnels(&mut client).unwrap();
     let seen = seen.lock().unwrap();
-    assert!(seen[0].starts_with(
-        r#"{"jsonrpc":"2.0","id":1,"method":"get.sales_funnel","params":{"access_token":"#
-    ));
-    assert!(
-        seen[0].ends_with(r#""limit":2,"offset":0}}"#),
-        "{}",
-        seen[0]
-    );
+    assert!(seen[0].starts_with(r#"{"jsonrpc":"2.0","id":1,"method":"get.sales_funnel","params":{"access_token":"#));
+    assert!(seen[0].ends_with(r#""limit":2,"offset":0}}"#), "{}", seen[0]);
     assert!(seen[1].contains(r#""id":2,"#));
 }
 
@@ -176,17 +156,11 @@ fn no_token_sends_no_access_token() {
     let mut server = Server::new();
     let mock = server
         .mock("POST", "/v2.0")
-        .match_body(Matcher::Regex(
-            r#"^\{"jsonrpc":"2.0","id":1,"method":"login.user","params":\{"login":"#.into(),
-        ))
-        .with_body_from_request(answer(
-            r#""result":{"data":{"access_token":"s","expire_at":9}}"#,
-        ))
+        .match_body(Matcher::Regex(r#"^\{"jsonrpc":"2.0","id":1,"method":"login.user","params":\{"login":"#.into()))
+        .with_body_from_request(answer(r#""result":{"data":{"access_token":"s","expire_at":9}}"#))
         .create();
     let mut client = Client::new_with_env(options(endpoint(&server)), None, &|_| None).unwrap();
-    let reply: Reply<Session> = client
-        .call("login.user", &json!({"login":"u","password":"p"}))
-        .unwrap();
+    let reply: Reply<Session> = client.call("login.user", &json!({"login":"u","password":"p"})).unwrap();
     mock.assert();
     assert_eq!(reply.data.expire_at, Some(9));
 }
@@ -194,10 +168,7 @@ fn no_token_sends_no_access_token() {
 #[test]
 fn logout_accepts_an_empty_object() {
     let mut server = Server::new();
-    let _mock = server
-        .mock("POST", "/v2.0")
-        .with_body_from_request(answer(r#""result":{"data":{}}"#))
-        .create();
+    let _mock = server.mock("POST", "/v2.0").with_body_from_request(answer(r#""result":{"data":{}}"#)).create();
     let mut client = client(options(endpoint(&server)), TOKEN);
     let reply: Reply<IgnoredAny> = client.call("logout.user", &json!({})).unwrap();
     assert_eq!(reply.metadata, Metadata::default());
@@ -206,22 +177,9 @@ fn logout_accepts_an_empty_object() {
 #[test]
 fn bad_gateway_and_unavailable_are_retried_then_succeed() {
     let mut server = Server::new();
-    let first = server
-        .mock("POST", "/v2.0")
-        .with_status(502)
-        .with_body("bad gateway")
-        .expect(1)
-        .create();
-    let second = server
-        .mock("POST", "/v2.0")
-        .with_status(503)
-        .expect(1)
-        .create();
-    let ok = server
-        .mock("POST", "/v2.0")
-        .with_body_from_request(answer(PAGE))
-        .expect(1)
-        .create();
+    let first = server.mock("POST", "/v2.0").with_status(502).with_body("bad gateway").expect(1).create();
+    let second = server.mock("POST", "/v2.0").with_status(503).expect(1).create();
+    let ok = server.mock("POST", "/v2.0").with_body_from_request(answer(PAGE)).expect(1).create();
     let mut client = client(options(endpoint(&server)), TOKEN);
     assert_eq!(funnels(&mut client).unwrap().data.len(), 2);
     first.assert();
@@ -252,38 +210,18 @@ fn a_server_that_stays_unavailable_costs_one_plus_retries_requests() {
 #[test]
 fn non_transient_statuses_are_not_retried() {
     let mut server = Server::new();
-    let mock = server
-        .mock("POST", "/v2.0")
-        .with_status(404)
-        .with_body("no such page")
-        .expect(1)
-        .create();
+    let mock = server.mock("POST", "/v2.0").with_status(404).with_body("no such page").expect(1).create();
     let err = funnels(&mut client(options(endpoint(&server)), TOKEN)).unwrap_err();
     mock.assert();
-    assert_eq!(
-        err.to_string(),
-        "HTTP 404 Not Found from the API: no such page"
-    );
+    assert_eq!(err.to_string(), "HTTP 404 Not Found from the API: no such page");
 }
 
 #[test]
 fn internal_error_is_retried() {
     let mut server = Server::new();
-    let internal = error_member(
-        -32603,
-        "Internal error",
-        &json!({"mnemonic":"internal_error"}),
-    );
-    let failing = server
-        .mock("POST", "/v2.0")
-        .with_body_from_request(answer(internal))
-        .expect(2)
-        .create();
-    let ok = server
-        .mock("POST", "/v2.0")
-        .with_body_from_request(answer(PAGE))
-        .expect(1)
-        .create();
+    let internal = error_member(-32603, "Internal error", &json!({"mnemonic":"internal_error"}));
+    let failing = server.mock("POST", "/v2.0").with_body_from_request(answer(internal)).expect(2).create();
+    let ok = server.mock("POST", "/v2.0").with_body_from_request(answer(PAGE)).expect(1).create();
     assert!(funnels(&mut client(options(endpoint(&server)), TOKEN)).is_ok());
     failing.assert();
     ok.assert();
@@ -292,28 +230,15 @@ fn internal_error_is_retried() {
 #[test]
 fn internal_error_after_retries_keeps_its_class() {
     let mut server = Server::new();
-    let internal = error_member(
-        -32603,
-        "Internal error",
-        &json!({"mnemonic":"internal_error"}),
-    );
-    let mock = server
-        .mock("POST", "/v2.0")
-        .with_body_from_request(answer(internal))
-        .expect(2)
-        .create();
+    let internal = error_member(-32603, "Internal error", &json!({"mnemonic":"internal_error"}));
+    let mock = server.mock("POST", "/v2.0").with_body_from_request(answer(internal)).expect(2).create();
     let mut opts = options(endpoint(&server));
     opts.retries = 1;
     let err = funnels(&mut client(opts, TOKEN)).unwrap_err();
     mock.assert();
-    let RpcError::Api(api) = &err else {
-        panic!("{err:?}")
-    };
+    let RpcError::Api(api) = &err else { panic!("{err:?}") };
     assert_eq!(api.code, -32603);
-    assert_eq!(
-        err.to_string(),
-        "Internal error (after 1 retry) (internal_error)"
-    );
+    assert_eq!(err.to_string(), "Internal error (after 1 retry) (internal_error)");
 }
 
 #[test]
@@ -324,22 +249,12 @@ fn json_rpc_errors_are_read_whatever_the_status() {
         "Invalid value",
         &json!({"mnemonic":"invalid_parameter_value","field":"filter.value","value":[1,"a"]}),
     );
-    let mock = server
-        .mock("POST", "/v2.0")
-        .with_status(400)
-        .with_body_from_request(answer(invalid))
-        .expect(1)
-        .create();
+    let mock = server.mock("POST", "/v2.0").with_status(400).with_body_from_request(answer(invalid)).expect(1).create();
     let err = funnels(&mut client(options(endpoint(&server)), TOKEN)).unwrap_err();
     mock.assert();
-    let RpcError::Api(api) = &err else {
-        panic!("{err:?}")
-    };
+    let RpcError::Api(api) = &err else { panic!("{err:?}") };
     assert_eq!(api.value.as_deref(), Some(r#"[1,"a"]"#));
-    assert_eq!(
-        err.to_string(),
-        r#"Invalid value (invalid_parameter_value; field filter.value; value [1,"a"])"#
-    );
+    assert_eq!(err.to_string(), r#"Invalid value (invalid_parameter_value; field filter.value; value [1,"a"])"#);
 }
 
 #[test]
@@ -350,40 +265,22 @@ fn error_without_data_and_with_null_id_is_tolerated() {
         .with_body(r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}}"#)
         .create();
     let err = funnels(&mut client(options(endpoint(&server)), TOKEN)).unwrap_err();
-    let RpcError::Api(api) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(
-        (api.code, api.mnemonic.as_deref(), api.metadata.as_ref()),
-        (-32700, None, None)
-    );
+    let RpcError::Api(api) = &err else { panic!("{err:?}") };
+    assert_eq!((api.code, api.mnemonic.as_deref(), api.metadata.as_ref()), (-32700, None, None));
     assert_eq!(err.to_string(), "Parse error (code -32700)");
 }
 
 #[test]
 fn retry_after_sets_the_delay() {
     let mut server = Server::new();
-    let busy = server
-        .mock("POST", "/v2.0")
-        .with_status(429)
-        .with_header("retry-after", "3")
-        .expect(1)
-        .create();
-    let ok = server
-        .mock("POST", "/v2.0")
-        .with_body_from_request(answer(PAGE))
-        .expect(1)
-        .create();
+    let busy = server.mock("POST", "/v2.0").with_status(429).with_header("retry-after", "3").expect(1).create();
+    let ok = server.mock("POST", "/v2.0").with_body_from_request(answer(PAGE)).expect(1).create();
     let mut opts = options(endpoint(&server));
     opts.wait_unit = Duration::from_millis(100);
     let started = Instant::now();
     assert!(funnels(&mut client(opts, TOKEN)).is_ok());
     // The backoff alone would be at most 1 ms.
-    assert!(
-        started.elapsed() >= Duration::from_millis(300),
-        "{:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() >= Duration::from_millis(300), "{:?}", started.elapsed());
     busy.assert();
     ok.assert();
 }
@@ -391,17 +288,8 @@ fn retry_after_sets_the_delay() {
 #[test]
 fn retry_after_beyond_max_wait_fails_at_once() {
     let mut server = Server::new();
-    let busy = server
-        .mock("POST", "/v2.0")
-        .with_status(503)
-        .with_header("retry-after", "121")
-        .expect(1)
-        .create();
-    let ok = server
-        .mock("POST", "/v2.0")
-        .with_body_from_request(answer(PAGE))
-        .expect(0)
-        .create();
+    let busy = server.mock("POST", "/v2.0").with_status(503).with_header("retry-after", "121").expect(1).create();
+    let ok = server.mock("POST", "/v2.0").with_body_from_request(answer(PAGE)).expect(0).create();
     let err = funnels(&mut client(options(endpoint(&server)), TOKEN)).unwrap_err();
     assert!(matches!(err, RpcError::Http { status: 503, .. }), "{err:?}");
     assert!(!err.to_string().contains("after"), "{err}");
@@ -412,16 +300,8 @@ fn retry_after_beyond_max_wait_fails_at_once() {
 #[test]
 fn minute_quota_is_waited_for_and_does_not_use_retries() {
     let mut server = Server::new();
-    let limited = server
-        .mock("POST", "/v2.0")
-        .with_body_from_request(answer(minute_exceeded(17)))
-        .expect(2)
-        .create();
-    let ok = server
-        .mock("POST", "/v2.0")
-        .with_body_from_request(answer(PAGE))
-        .expect(1)
-        .create();
+    let limited = server.mock("POST", "/v2.0").with_body_from_request(answer(minute_exceeded(17))).expect(2).create();
+    let ok = server.mock("POST", "/v2.0").with_body_from_request(answer(PAGE)).expect(1).create();
     let mut opts = options(endpoint(&server));
     opts.retries = 0;
     opts.quiet = false;
@@ -439,11 +319,7 @@ fn minute_quota_is_waited_for_and_does_not_use_retries() {
 #[test]
 fn minute_quota_waits_stop_at_max_wait() {
     let mut server = Server::new();
-    let limited = server
-        .mock("POST", "/v2.0")
-        .with_body_from_request(answer(minute_exceeded(59)))
-        .expect(3)
-        .create();
+    let limited = server.mock("POST", "/v2.0").with_body_from_request(answer(minute_exceeded(59))).expect(3).create();
     let mut opts = options(endpoint(&server));
     opts.max_wait = Duration::from_secs(120);
     let err = funnels(&mut client(opts, TOKEN)).unwrap_err();
@@ -455,11 +331,7 @@ fn minute_quota_waits_stop_at_max_wait() {
 #[test]
 fn max_wait_zero_returns_the_quota_error_at_once() {
     let mut server = Server::new();
-    let limited = server
-        .mock("POST", "/v2.0")
-        .with_body_from_request(answer(minute_exceeded(5)))
-        .expect(1)
-        .create();
+    let limited = server.mock("POST", "/v2.0").with_body_from_request(answer(minute_exceeded(5))).expect(1).create();
     let mut opts = options(endpoint(&server));
     opts.max_wait = Duration::ZERO;
     opts.quiet = false;
@@ -467,10 +339,7 @@ fn max_wait_zero_returns_the_quota_error_at_once() {
     let err = funnels(&mut client).unwrap_err();
     limited.assert();
     assert!(matches!(&err, RpcError::Api(api) if api.code == -32029));
-    assert_eq!(
-        crate::exit::classify(&err.into()).exit,
-        crate::exit::Exit::Quota
-    );
+    assert_eq!(crate::exit::classify(&err.into()).exit, crate::exit::Exit::Quota);
     assert_eq!(log.text(), "");
 }
 
@@ -483,42 +352,24 @@ fn day_quota_returns_at_once_saying_when_it_resets() {
         &json!({"mnemonic":"limit_exceeded","params":{"limit_type":"day","limit_max_value":3500},
                 "metadata":{"limits":{"day_remaining":0,"day_reset":33120}}}),
     );
-    let mock = server
-        .mock("POST", "/v2.0")
-        .with_body_from_request(answer(day))
-        .expect(1)
-        .create();
+    let mock = server.mock("POST", "/v2.0").with_body_from_request(answer(day)).expect(1).create();
     let err = funnels(&mut client(options(endpoint(&server)), TOKEN)).unwrap_err();
     mock.assert();
-    assert_eq!(
-        err.to_string(),
-        "Limit per day has been exceeded (limit_exceeded); resets in 9h 12m"
-    );
+    assert_eq!(err.to_string(), "Limit per day has been exceeded (limit_exceeded); resets in 9h 12m");
 }
 
 #[test]
 fn a_spent_minute_budget_is_waited_for_before_the_next_call() {
     let mut server = Server::new();
-    let spent = PAGE.replace(
-        r#""minute_remaining":199,"minute_reset":39"#,
-        r#""minute_remaining":0,"minute_reset":4"#,
-    );
-    let _mock = server
-        .mock("POST", "/v2.0")
-        .with_body_from_request(answer(spent))
-        .expect(3)
-        .create();
+    let spent = PAGE.replace(r#""minute_remaining":199,"minute_reset":39"#, r#""minute_remaining":0,"minute_reset":4"#);
+    let _mock = server.mock("POST", "/v2.0").with_body_from_request(answer(spent)).expect(3).create();
     let mut opts = options(endpoint(&server));
     opts.verbose = 1;
     opts.quiet = false;
     let (mut client, log) = logged_client(opts, TOKEN);
     funnels(&mut client).unwrap();
     funnels(&mut client).unwrap();
-    let lines: Vec<String> = log
-        .text()
-        .lines()
-        .map(|l| l.split(" → ").next().unwrap().to_owned())
-        .collect();
+    let lines: Vec<String> = log.text().lines().map(|l| l.split(" → ").next().unwrap().to_owned()).collect();
     assert_eq!(
         lines,
         [
@@ -537,12 +388,7 @@ fn a_spent_minute_budget_is_waited_for_before_the_next_call() {
 fn redirects_are_not_followed() {
     let mut server = Server::new();
     let target = format!("{}/elsewhere", server.url());
-    let redirect = server
-        .mock("POST", "/v2.0")
-        .with_status(302)
-        .with_header("location", &target)
-        .expect(1)
-        .create();
+    let redirect = server.mock("POST", "/v2.0").with_status(302).with_header("location", &target).expect(1).create();
     let elsewhere = server.mock("POST", "/elsewhere").expect(0).create();
     let err = funnels(&mut client(options(endpoint(&server)), TOKEN)).unwrap_err();
     redirect.assert();
@@ -550,9 +396,7 @@ fn redirects_are_not_followed() {
     assert!(matches!(&err, RpcError::Redirect { status: 302, location } if *location == target));
     assert_eq!(
         err.to_string(),
-        format!(
-            "the API answered HTTP 302 with a redirect to {target}; redirects are not followed"
-        )
+        format!("the API answered HTTP 302 with a redirect to {target}; redirects are not followed")
     );
 }
 
@@ -570,9 +414,7 @@ fn malformed(body: &str, content_type: &str) -> (String, String) {
         .create();
     match funnels(&mut client(options(endpoint(&server)), TOKEN)) {
         Err(err @ RpcError::Malformed { .. }) => {
-            let RpcError::Malformed { ref reason, .. } = err else {
-                unreachable!()
-            };
+            let RpcError::Malformed { ref reason, .. } = err else { unreachable!() };
             (reason.clone(), err.to_string())
         }
         other => panic!("{body}: {other:?}"),
@@ -583,38 +425,17 @@ fn malformed(body: &str, content_type: &str) -> (String, String) {
 fn malformed_responses_are_named() {
     let (reason, shown) = malformed("<html><body>Welcome to nginx!</body></html>\n", "text/html");
     assert!(reason.starts_with("not JSON"), "{reason}");
-    assert!(
-        shown.ends_with("HTTP 200, text/html: <html><body>Welcome to nginx!</body></html>"),
-        "{shown}"
-    );
+    assert!(shown.ends_with("HTTP 200, text/html: <html><body>Welcome to nginx!</body></html>"), "{shown}");
     let cases = [
-        (
-            r#"{"jsonrpc":"2.0","id":999,"result":{"data":[]}}"#,
-            "id 999 does not match the request's 1",
-        ),
-        (
-            r#"{"jsonrpc":"2.0","id":null,"result":{"data":[]}}"#,
-            "id null does not match the request's 1",
-        ),
+        (r#"{"jsonrpc":"2.0","id":999,"result":{"data":[]}}"#, "id 999 does not match the request's 1"),
+        (r#"{"jsonrpc":"2.0","id":null,"result":{"data":[]}}"#, "id null does not match the request's 1"),
         (r#"{"jsonrpc":"2.0","result":{"data":[]}}"#, "no id member"),
-        (
-            r#"{"jsonrpc":"2.0","id":ID,"result":{"data":[]},"error":{"code":1,"message":"x"}}"#,
-            "both result and error",
-        ),
+        (r#"{"jsonrpc":"2.0","id":ID,"result":{"data":[]},"error":{"code":1,"message":"x"}}"#, "both result and error"),
         (r#"{"jsonrpc":"2.0","id":ID}"#, "neither result nor error"),
-        (
-            r#"{"jsonrpc":"1.0","id":ID,"result":{"data":[]}}"#,
-            r#"jsonrpc is "1.0", not "2.0""#,
-        ),
-        (
-            r#"{"jsonrpc":2,"id":ID,"result":{"data":[]}}"#,
-            r#"jsonrpc is 2, not "2.0""#,
-        ),
+        (r#"{"jsonrpc":"1.0","id":ID,"result":{"data":[]}}"#, r#"jsonrpc is "1.0", not "2.0""#),
+        (r#"{"jsonrpc":2,"id":ID,"result":{"data":[]}}"#, r#"jsonrpc is 2, not "2.0""#),
         (r#"{"id":ID,"result":{"data":[]}}"#, "no jsonrpc member"),
-        (
-            r#"[{"jsonrpc":"2.0","id":ID,"result":{"data":[]}}]"#,
-            "not a JSON object",
-        ),
+        (r#"[{"jsonrpc":"2.0","id":ID,"result":{"data":[]}}]"#, "not a JSON object"),
         (r#"["2.0",ID,{"data":[]}]"#, "not a JSON object"),
         ("null", "not a JSON object"),
         ("", "empty body"),
@@ -629,20 +450,12 @@ fn malformed_responses_are_named() {
         r#"{"jsonrpc":"2.0","id":ID,"result":[[]]}"#,
         r#"{"jsonrpc":"2.0","id":ID,"result":{"data":[{"ext_id":"1","stages":[{"stage_status":"open"}]}]}}"#,
     ] {
-        assert!(
-            malformed(body, "application/json")
-                .0
-                .starts_with("unexpected result: "),
-            "{body}"
-        );
+        assert!(malformed(body, "application/json").0.starts_with("unexpected result: "), "{body}");
     }
     assert!(
-        malformed(
-            r#"{"jsonrpc":"2.0","id":ID,"error":{"message":"x"}}"#,
-            "application/json"
-        )
-        .0
-        .starts_with("unexpected error object: ")
+        malformed(r#"{"jsonrpc":"2.0","id":ID,"error":{"message":"x"}}"#, "application/json")
+            .0
+            .starts_with("unexpected error object: ")
     );
 }
 
@@ -651,9 +464,7 @@ fn unreadable_metadata_does_not_drop_the_page() {
     let mut server = Server::new();
     let _mock = server
         .mock("POST", "/v2.0")
-        .with_body_from_request(answer(
-            r#""result":{"data":[],"metadata":{"total_items":"many","limits":[]}}"#,
-        ))
+        .with_body_from_request(answer(r#""result":{"data":[],"metadata":{"total_items":"many","limits":[]}}"#))
         .create();
     let reply = funnels(&mut client(options(endpoint(&server)), TOKEN)).unwrap();
     assert_eq!(reply.metadata, Metadata::default());
@@ -662,11 +473,7 @@ fn unreadable_metadata_does_not_drop_the_page() {
 #[test]
 fn html_from_a_failing_gateway_is_an_http_error() {
     let mut server = Server::new();
-    let _mock = server
-        .mock("POST", "/v2.0")
-        .with_status(500)
-        .with_body(r#"{"jsonrpc":"2.0","id":1}"#)
-        .create();
+    let _mock = server.mock("POST", "/v2.0").with_status(500).with_body(r#"{"jsonrpc":"2.0","id":1}"#).create();
     let mut opts = options(endpoint(&server));
     opts.retries = 0;
     let err = funnels(&mut client(opts, TOKEN)).unwrap_err();
@@ -736,14 +543,8 @@ fn all_calls_share_one_connection() {
             let mut body = vec![0; length];
             reader.read_exact(&mut body).unwrap();
             let sent: Value = serde_json::from_slice(&body).unwrap();
-            let answer = format!(
-                r#"{{"jsonrpc":"2.0","id":{},"result":{{"data":[]}}}}"#,
-                sent["id"]
-            );
-            let head = format!(
-                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n",
-                answer.len()
-            );
+            let answer = format!(r#"{{"jsonrpc":"2.0","id":{},"result":{{"data":[]}}}}"#, sent["id"]);
+            let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", answer.len());
             writer.write_all(head.as_bytes()).unwrap();
             writer.write_all(answer.as_bytes()).unwrap();
         }
@@ -761,19 +562,14 @@ fn all_calls_share_one_connection() {
 fn a_declared_300_mb_body_is_refused_fast() {
     const SIZE: u64 = 300 * 1024 * 1024;
     let url = raw_server(|mut stream| {
-        let head = format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {SIZE}\r\n\r\n"
-        );
+        let head = format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {SIZE}\r\n\r\n");
         if stream.write_all(head.as_bytes()).is_ok() {
             write_spaces(&mut stream, SIZE);
         }
     });
     let started = Instant::now();
     let err = funnels(&mut client(options(url), TOKEN)).unwrap_err();
-    assert!(
-        matches!(err, RpcError::TooLarge { limit } if limit == 256 * 1024 * 1024),
-        "{err:?}"
-    );
+    assert!(matches!(err, RpcError::TooLarge { limit } if limit == 256 * 1024 * 1024), "{err:?}");
     assert_eq!(err.to_string(), "response larger than 256 MiB");
     assert!(started.elapsed() < Duration::from_secs(2));
 }
@@ -799,10 +595,7 @@ fn an_undeclared_body_is_cut_at_the_cap() {
     let mut opts = options(url);
     opts.max_body = 1024 * 1024;
     let err = funnels(&mut client(opts, TOKEN)).unwrap_err();
-    assert!(
-        matches!(err, RpcError::TooLarge { limit: 1_048_576 }),
-        "{err:?}"
-    );
+    assert!(matches!(err, RpcError::TooLarge { limit: 1_048_576 }), "{err:?}");
     assert_eq!(err.to_string(), "response larger than 1 MiB");
 }
 
@@ -810,17 +603,12 @@ fn an_undeclared_body_is_cut_at_the_cap() {
 fn a_25_mb_page_is_read() {
     let mut server = Server::new();
     let stage = r#"{"stage_ext_id":"10","stage_name":"Новая сделка","stage_status":"in_process","stage_order":1}"#;
-    let funnel = format!(
-        r#"{{"ext_id":"1","name":"Основная воронка","stages":[{}]}}"#,
-        [stage; 12].join(",")
-    );
+    let funnel = format!(r#"{{"ext_id":"1","name":"Основная воронка","stages":[{}]}}"#, [stage; 12].join(","));
     let count = 25 * 1024 * 1024 / funnel.len() + 1;
     let data = vec![funnel.as_str(); count].join(",");
     let _mock = server
         .mock("POST", "/v2.0")
-        .with_body_from_request(answer(format!(
-            r#""result":{{"data":[{data}],"metadata":{{"total_items":{count}}}}}"#
-        )))
+        .with_body_from_request(answer(format!(r#""result":{{"data":[{data}],"metadata":{{"total_items":{count}}}}}"#)))
         .create();
     let reply = funnels(&mut client(options(endpoint(&server)), TOKEN)).unwrap();
     assert_eq!(reply.data.len(), count);
@@ -834,11 +622,7 @@ fn gzip_stored(data: &[u8]) -> Vec<u8> {
         for &byte in data {
             crc ^= u32::from(byte);
             for _ in 0..8 {
-                crc = if crc & 1 == 1 {
-                    (crc >> 1) ^ 0xEDB8_8320
-                } else {
-                    crc >> 1
-                };
+                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
             }
         }
         !crc
@@ -868,13 +652,7 @@ fn gzip_bodies_are_decoded_and_capped_after_decoding() {
         .expect(2)
         .create();
     let mut opts = options(endpoint(&server));
-    assert_eq!(
-        funnels(&mut client(opts.clone(), TOKEN))
-            .unwrap()
-            .data
-            .len(),
-        2
-    );
+    assert_eq!(funnels(&mut client(opts.clone(), TOKEN)).unwrap().data.len(), 2);
     opts.max_body = 100; // the compressed body is larger than 100 bytes too, but only decoded bytes count
     let err = funnels(&mut client(opts, TOKEN)).unwrap_err();
     assert!(matches!(err, RpcError::TooLarge { limit: 100 }), "{err:?}");
@@ -887,14 +665,8 @@ fn assert_times_out(url: String) {
     let started = Instant::now();
     let err = funnels(&mut client(opts, TOKEN)).unwrap_err();
     let took = started.elapsed();
-    assert!(
-        matches!(&err, RpcError::Transport(m) if m.ends_with("timed out after 1 s")),
-        "{err}"
-    );
-    assert!(
-        took >= Duration::from_millis(900) && took < Duration::from_millis(1600),
-        "{took:?}"
-    );
+    assert!(matches!(&err, RpcError::Transport(m) if m.ends_with("timed out after 1 s")), "{err}");
+    assert!(took >= Duration::from_millis(900) && took < Duration::from_millis(1600), "{took:?}");
 }
 
 #[test]
@@ -908,8 +680,7 @@ fn a_silent_server_times_out() {
 #[test]
 fn a_dripping_server_times_out() {
     assert_times_out(raw_server(|mut stream| {
-        let head =
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n";
+        let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n";
         let _ = stream.write_all(head.as_bytes());
         for _ in 0..100 {
             if stream.write_all(b" ").is_err() {
@@ -922,11 +693,7 @@ fn a_dripping_server_times_out() {
 
 #[test]
 fn a_refused_connection_is_retried_and_reported() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let url = format!("http://127.0.0.1:{port}/v2.0");
     let mut opts = options(url.clone());
     opts.retries = 2;
@@ -934,10 +701,7 @@ fn a_refused_connection_is_retried_and_reported() {
     let (mut client, log) = logged_client(opts, TOKEN);
     let err = funnels(&mut client).unwrap_err();
     let shown = err.to_string();
-    assert!(
-        shown.starts_with(&format!("could not reach the API at {url}: ")),
-        "{shown}"
-    );
+    assert!(shown.starts_with(&format!("could not reach the API at {url}: ")), "{shown}");
     assert!(shown.ends_with(" (after 2 retries)"), "{shown}");
     assert!(!shown.contains("io:"), "{shown}");
     assert_eq!(log.text().matches("→ failed after").count(), 3);
@@ -946,9 +710,7 @@ fn a_refused_connection_is_retried_and_reported() {
 
 #[test]
 fn the_token_never_appears_in_errors_or_logs() {
-    let echo_token = |request: &mockito::Request| {
-        String::from_utf8_lossy(request.body().unwrap()).contains(CANARY)
-    };
+    let echo_token = |request: &mockito::Request| String::from_utf8_lossy(request.body().unwrap()).contains(CANARY);
     let mut server = Server::new();
     let api = error_member(
         -32001,
@@ -967,32 +729,25 @@ fn the_token_never_appears_in_errors_or_logs() {
     let (mut client, log) = logged_client(opts.clone(), CANARY);
     let err = funnels(&mut client).unwrap_err();
     failing.assert();
-    let RpcError::Api(api) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(
-        err.to_string(),
-        "Access token *** is invalid (access_token_invalid; field access_token; value ***)"
-    );
+    let RpcError::Api(api) = &err else { panic!("{err:?}") };
+    assert_eq!(err.to_string(), "Access token *** is invalid (access_token_invalid; field access_token; value ***)");
     assert!(!format!("{api:?}").contains(CANARY));
     let text = log.text();
-    assert!(text.contains(r#"funnels: request: {"id":1,"jsonrpc":"2.0","method":"get.sales_funnel","params":{"access_token":"***""#), "{text}");
+    assert!(
+        text.contains(
+            r#"funnels: request: {"id":1,"jsonrpc":"2.0","method":"get.sales_funnel","params":{"access_token":"***""#
+        ),
+        "{text}"
+    );
     assert!(!text.contains(CANARY), "{text}");
 
     // Echoed in an HTML error page and in a body that is no JSON-RPC at all, past the excerpt's edge too.
     for (status, body) in [
-        (
-            503,
-            format!("<p>{}</p><p>key {CANARY} refused</p>", "x".repeat(190)),
-        ),
+        (503, format!("<p>{}</p><p>key {CANARY} refused</p>", "x".repeat(190))),
         (200, format!("<p>key {CANARY} refused</p>")),
     ] {
         let mut server = Server::new();
-        let _mock = server
-            .mock("POST", "/v2.0")
-            .with_status(status)
-            .with_body(body)
-            .create();
+        let _mock = server.mock("POST", "/v2.0").with_status(status).with_body(body).create();
         opts.endpoint = endpoint(&server);
         let (mut client, log) = logged_client(opts.clone(), CANARY);
         let err = funnels(&mut client).unwrap_err();
@@ -1007,25 +762,17 @@ fn vv_masks_login_and_password_at_any_depth() {
     let mut server = Server::new();
     let _mock = server
         .mock("POST", "/v2.0")
-        .with_body_from_request(answer(r#""result":{"data":[{"id":1,"login":"agent-login-x","nested":{"password":"pw-in-response"}}]}"#))
+        .with_body_from_request(answer(
+            r#""result":{"data":[{"id":1,"login":"agent-login-x","nested":{"password":"pw-in-response"}}]}"#,
+        ))
         .create();
     let mut opts = options(endpoint(&server));
     opts.verbose = 2;
     let (mut client, log) = logged_client(opts, TOKEN);
-    let _: Reply<Vec<Value>> = client
-        .call(
-            "login.user",
-            &json!({"login":"user-login-x","password":"pw-in-request"}),
-        )
-        .unwrap();
+    let _: Reply<Vec<Value>> =
+        client.call("login.user", &json!({"login":"user-login-x","password":"pw-in-request"})).unwrap();
     let text = log.text();
-    for secret in [
-        "agent-login-x",
-        "user-login-x",
-        "pw-in-request",
-        "pw-in-response",
-        TOKEN,
-    ] {
+    for secret in ["agent-login-x", "user-login-x", "pw-in-request", "pw-in-response", TOKEN] {
         assert!(!text.contains(secret), "{secret} in {text}");
     }
     assert!(text.contains(r#""login":"***","password":"***""#), "{text}");
@@ -1035,36 +782,19 @@ fn vv_masks_login_and_password_at_any_depth() {
 #[test]
 fn verbose_line_format() {
     let mut server = Server::new();
-    let _ok = server
-        .mock("POST", "/v2.0")
-        .with_body_from_request(answer(PAGE))
-        .expect(1)
-        .create();
+    let _ok = server.mock("POST", "/v2.0").with_body_from_request(answer(PAGE)).expect(1).create();
     let mut opts = options(endpoint(&server));
     opts.verbose = 1;
     let (mut client, log) = logged_client(opts, TOKEN);
     funnels(&mut client).unwrap();
     let line = log.text();
     let (head, tail) = line.split_once(" ms, ").unwrap();
-    assert!(
-        head.starts_with("funnels: get.sales_funnel offset=0 limit=2 → 200 in "),
-        "{line}"
-    );
-    assert!(
-        head.rsplit(' ').next().unwrap().parse::<u64>().is_ok(),
-        "{line}"
-    );
+    assert!(head.starts_with("funnels: get.sales_funnel offset=0 limit=2 → 200 in "), "{line}");
+    assert!(head.rsplit(' ').next().unwrap().parse::<u64>().is_ok(), "{line}");
     assert_eq!(tail, "2 of 5, points left 3305/day 199/min\n");
 
-    let day = error_member(
-        -32029,
-        "Day",
-        &json!({"mnemonic":"limit_exceeded","params":{"limit_type":"day"}}),
-    );
-    let _failing = server
-        .mock("POST", "/v2.0")
-        .with_body_from_request(answer(day))
-        .create();
+    let day = error_member(-32029, "Day", &json!({"mnemonic":"limit_exceeded","params":{"limit_type":"day"}}));
+    let _failing = server.mock("POST", "/v2.0").with_body_from_request(answer(day)).create();
     let _ = funnels(&mut client);
     let last = log.text().lines().last().unwrap().to_owned();
     assert!(last.ends_with(" ms, error -32029 limit_exceeded"), "{last}");
@@ -1077,42 +807,26 @@ fn deprecation_is_warned_once_per_client() {
         r#""version":null"#,
         r#""api_version":{"current_version_deprecated":true,"current_version":"2.0","latest_version":"2.1"}"#,
     );
-    let _mock = server
-        .mock("POST", "/v2.0")
-        .with_body_from_request(answer(page))
-        .expect(2)
-        .create();
+    let _mock = server.mock("POST", "/v2.0").with_body_from_request(answer(page)).expect(2).create();
     let mut opts = options(endpoint(&server));
     opts.quiet = false;
     let (mut client, log) = logged_client(opts, TOKEN);
     funnels(&mut client).unwrap();
     funnels(&mut client).unwrap();
-    assert_eq!(
-        log.text(),
-        "funnels: warning: the API version 2.0 in use is deprecated; the latest is 2.1\n"
-    );
+    assert_eq!(log.text(), "funnels: warning: the API version 2.0 in use is deprecated; the latest is 2.1\n");
 }
 
 #[test]
 fn server_text_in_the_log_cannot_drive_the_terminal() {
     let mut server = Server::new();
-    let _mock = server
-        .mock("POST", "/v2.0")
-        .with_body("\x1b]0;owned\x07\u{9b}2J")
-        .create();
+    let _mock = server.mock("POST", "/v2.0").with_body("\x1b]0;owned\x07\u{9b}2J").create();
     let mut opts = options(endpoint(&server));
     opts.verbose = 2;
     let (mut client, log) = logged_client(opts, TOKEN);
     let _ = funnels(&mut client);
     let text = log.text();
-    assert!(
-        text.contains(r"funnels: response: \e]0;owned\u{7}\u{9b}2J"),
-        "{text}"
-    );
-    assert!(
-        !text.chars().any(|c| c.is_control() && c != '\n'),
-        "{text:?}"
-    );
+    assert!(text.contains(r"funnels: response: \e]0;owned\u{7}\u{9b}2J"), "{text}");
+    assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "{text:?}");
 }
 
 #[test]
@@ -1123,25 +837,18 @@ fn proxies_come_from_the_given_environment_and_loopback_is_proxied() {
     let seen = thread::spawn(move || {
         let (stream, _) = listener.accept().unwrap();
         let mut line = String::new();
-        BufReader::new(stream.try_clone().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        BufReader::new(stream.try_clone().unwrap()).read_line(&mut line).unwrap();
         let _ = (&stream).write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
         line
     });
     let mut server = Server::new();
-    let direct = server
-        .mock("POST", "/v2.0")
-        .with_body_from_request(answer(PAGE))
-        .expect(1)
-        .create();
+    let direct = server.mock("POST", "/v2.0").with_body_from_request(answer(PAGE)).expect(1).create();
     let host = server.host_with_port();
     let mut opts = options(endpoint(&server));
     opts.retries = 0;
     let via_proxy = proxy.clone();
     let env = move |name: &str| (name == "HTTP_PROXY").then(|| via_proxy.clone());
-    let err = funnels(&mut Client::new_with_env(opts.clone(), Some(TOKEN.into()), &env).unwrap())
-        .unwrap_err();
+    let err = funnels(&mut Client::new_with_env(opts.clone(), Some(TOKEN.into()), &env).unwrap()).unwrap_err();
     assert!(matches!(err, RpcError::Transport(_)), "{err:?}");
     assert_eq!(seen.join().unwrap(), format!("CONNECT {host} HTTP/1.1\r\n"));
 
@@ -1156,16 +863,11 @@ fn proxies_come_from_the_given_environment_and_loopback_is_proxied() {
 
 #[test]
 fn unsupported_proxies_are_a_configuration_error() {
-    let env =
-        |name: &str| (name == "ALL_PROXY").then(|| "socks5://user:secret@proxy:1080".to_owned());
-    let err = Client::new_with_env(options("https://dataapi.example/v2.0".into()), None, &env)
-        .unwrap_err();
+    let env = |name: &str| (name == "ALL_PROXY").then(|| "socks5://user:secret@proxy:1080".to_owned());
+    let err = Client::new_with_env(options("https://dataapi.example/v2.0".into()), None, &env).unwrap_err();
     assert_eq!(crate::exit::classify(&err).exit, crate::exit::Exit::Config);
     let shown = err.to_string();
-    assert!(
-        shown.contains("ALL_PROXY") && !shown.contains("secret"),
-        "{shown}"
-    );
+    assert!(shown.contains("ALL_PROXY") && !shown.contains("secret"), "{shown}");
 }
 
 #[test]
@@ -1178,14 +880,7 @@ fn dry_run_body_shows_the_envelope_in_field_order() {
         limit: u32,
         sort: Vec<Value>,
     }
-    let body = dry_run_body(
-        "get.sales_funnel",
-        &Params {
-            user_id: 12,
-            limit: 1,
-            sort: vec![json!({"field":"name"})],
-        },
-    );
+    let body = dry_run_body("get.sales_funnel", &Params { user_id: 12, limit: 1, sort: vec![json!({"field":"name"})] });
     assert_eq!(
         body,
         r#"{
@@ -1243,22 +938,12 @@ fn other_errors_read_as_one_line() {
         "malformed response (not JSON): HTTP 200: (empty body)"
     );
     assert_eq!(
-        shown(RpcError::Http {
-            status: 599,
-            content_type: String::new(),
-            excerpt: String::new()
-        }),
+        shown(RpcError::Http { status: 599, content_type: String::new(), excerpt: String::new() }),
         "HTTP 599 from the API"
     );
     assert_eq!(
-        shown(RpcError::Redirect {
-            status: 301,
-            location: String::new()
-        }),
+        shown(RpcError::Redirect { status: 301, location: String::new() }),
         "the API answered HTTP 301 (a redirect without a Location); redirects are not followed"
     );
-    assert_eq!(
-        shown(RpcError::TooLarge { limit: 1000 }),
-        "response larger than 1000 bytes"
-    );
+    assert_eq!(shown(RpcError::TooLarge { limit: 1000 }), "response larger than 1000 bytes");
 }
