@@ -753,7 +753,7 @@ fn check_shape(
 /// anything else at a non-2xx status is an HTTP failure, at a 2xx status a malformed response.
 fn interpret<T: Payload>(status: u16, content_type: &str, body: &[u8], id: u64) -> Result<Reply<T>, RpcError> {
     match (check_envelope::<T>(body, id), (200..300).contains(&status)) {
-        (Err(Checked::Api(api)), _) => Err(RpcError::Api(Box::new(api))),
+        (Err(Checked::Api(api)), _) => Err(RpcError::Api(api)),
         (Ok(reply), true) => Ok(reply),
         (Err(Checked::Malformed(reason)), true) => Err(RpcError::Malformed {
             reason: redact::scrub(&reason),
@@ -766,7 +766,7 @@ fn interpret<T: Payload>(status: u16, content_type: &str, body: &[u8], id: u64) 
 }
 
 enum Checked {
-    Api(ApiError),
+    Api(Box<ApiError>),
     Malformed(String),
 }
 
@@ -780,7 +780,7 @@ fn check_envelope<T: Payload>(body: &[u8], id: u64) -> Result<Reply<T>, Checked>
         .map_err(Checked::Malformed)?;
     match (envelope.result, envelope.error) {
         (Some(result), None) => Ok(Reply { data: result.data, metadata: result.metadata }),
-        (None, Some(error)) => Err(Checked::Api(api_error(error))),
+        (None, Some(error)) => Err(Checked::Api(Box::new(api_error(error)))),
         _ => unreachable!("check_shape demands exactly one of result and error"),
     }
 }
