@@ -290,6 +290,22 @@ impl Client {
         })
     }
 
+    /// Another client on the same connection pool, for concurrent page fetches: the same options
+    /// and token, its own ids and quota state, notices to stderr.
+    pub fn fork(&self) -> Client {
+        Client {
+            agent: self.agent.clone(),
+            options: self.options.clone(),
+            token: self.token.clone(),
+            log: Box::new(io::stderr()),
+            last_id: 0,
+            last_limits: self.last_limits,
+            minute_wait_due: None,
+            quota_waited: 0,
+            deprecation_warned: true,
+        }
+    }
+
     /// Sends notices and `-v`/`-vv` lines to `log` instead of stderr.
     #[must_use]
     pub fn with_log(mut self, log: Box<dyn Write + Send>) -> Self {

@@ -16,10 +16,11 @@ use crate::redact;
 use crate::rpc::Client;
 
 pub fn run(settings: &Settings, args: &ListArgs) -> anyhow::Result<Exit> {
-    let listing = Listing::new(&args.query, &FUNNELS, settings)?;
+    let mut listing = Listing::new(&args.query, &FUNNELS, settings)?;
     if !(1..=4).contains(&args.parallel) {
         return Err(exit::usage(format!("--parallel must be 1..=4, not {}", args.parallel)));
     }
+    listing.parallel = usize::from(args.parallel);
     if args.all_users && settings.user_id.is_some() {
         return Err(exit::usage("--all-users fetches every user's funnels; it does not go with --user-id"));
     }

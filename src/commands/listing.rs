@@ -14,7 +14,7 @@ use crate::config::Settings;
 use crate::exit::{self, Exit, Failure};
 use crate::output::destination::Destination;
 use crate::output::{Output, OutputOptions, Record};
-use crate::pager::{self, Keyed, MAX_OFFSET, MAX_PAGE, Outcome, Page, Plan, Want};
+use crate::pager::{self, Keyed, MAX_OFFSET, MAX_PAGE, Outcome, Page, Plan, Prefetch, Want};
 use crate::query::{self, Schema, SortKey};
 use crate::rpc::{self, Client};
 
@@ -32,6 +32,8 @@ pub struct Listing {
     pub count: bool,
     pub stream: bool,
     pub header: bool,
+    /// Workers fetching pages ahead (`--parallel`); 1 = strictly sequential.
+    pub parallel: usize,
 }
 
 /// `params` of a get method, in the order the API documents them.
@@ -98,6 +100,7 @@ impl Listing {
             count: args.count,
             stream: args.stream,
             header: !args.no_header,
+            parallel: 1,
         })
     }
 
@@ -143,6 +146,8 @@ impl Listing {
     }
 
     /// Fetches the pages of the plan for one user, handing each page's new records to `sink`.
+    /// With `--parallel N` the pages after the first are fetched ahead by N workers when the total
+    /// is known and the minute budget covers them; the paging rules and order stay the same.
     pub fn fetch<T>(
         &self,
         client: &mut Client,
@@ -150,16 +155,42 @@ impl Listing {
         sink: impl FnMut(Vec<T>) -> anyhow::Result<()>,
     ) -> anyhow::Result<Outcome>
     where
-        T: Keyed + DeserializeOwned,
+        T: Keyed + DeserializeOwned + Send,
     {
-        pager::run(
-            &self.plan,
-            |offset, limit| {
-                let reply = client.call::<_, Vec<T>>(self.schema.method, &self.params(user_id, offset, limit))?;
-                Ok(Page { items: reply.data, total: reply.metadata.total_items })
-            },
-            sink,
-        )
+        let page = |client: &mut Client, offset: u64, limit: u64| -> anyhow::Result<Page<T>> {
+            let reply = client.call::<_, Vec<T>>(self.schema.method, &self.params(user_id, offset, limit))?;
+            Ok(Page { items: reply.data, total: reply.metadata.total_items })
+        };
+        if self.parallel <= 1 {
+            return pager::run(&self.plan, |offset, limit| page(client, offset, limit), sink);
+        }
+        std::thread::scope(|scope| {
+            let mut prefetch: Option<Prefetch<T>> = None;
+            let mut first = true;
+            let fetch = |offset: u64, limit: u64| {
+                if let Some(result) = prefetch.as_mut().and_then(|p| p.take(offset, limit)) {
+                    return result;
+                }
+                let fetched = page(client, offset, limit)?;
+                if std::mem::take(&mut first) {
+                    let budget = client.last_limits().and_then(|l| l.minute_remaining);
+                    if let (Some(total), Some(budget)) = (fetched.total, budget) {
+                        let jobs = Prefetch::<T>::predict(&self.plan, offset + fetched.items.len() as u64, total);
+                        if !jobs.is_empty() && jobs.len() as u64 <= budget {
+                            let fetchers: Vec<_> = (0..self.parallel)
+                                .map(|_| {
+                                    let mut worker = client.fork();
+                                    move |offset, limit| page(&mut worker, offset, limit)
+                                })
+                                .collect();
+                            prefetch = Some(Prefetch::start(scope, jobs, fetchers));
+                        }
+                    }
+                }
+                Ok(fetched)
+            };
+            pager::run(&self.plan, fetch, sink)
+        })
     }
 
     /// Output options for these records; `lead` fields (e.g. `user_id`) come first.
@@ -228,7 +259,7 @@ impl Listing {
         explode: bool,
     ) -> anyhow::Result<Exit>
     where
-        T: Keyed + DeserializeOwned + Record,
+        T: Keyed + DeserializeOwned + Record + Send,
     {
         let options = self.output_options(settings, explode, &[]);
         let outcome = self.emit::<T, _>(settings, options, |sink| self.fetch(client, user_id, sink))?;
