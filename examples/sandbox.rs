@@ -31,7 +31,16 @@
 //! Cyrillic (odd `i`) and Latin (even `i`) in four variants, and 1..=10 `in_process` stages (orders
 //! 1, 2, ...) followed by `success` (10010) and `failed` (10020); its `stage_ext_id`s are `100*i + 1`,
 //! `100*i + 2`, ... Every funnel is serialized once at start-up and pages are built by concatenating
-//! those slices, so the sandbox is never what a benchmark measures.
+//! those slices, so the sandbox is never what a benchmark measures. The small sets hold the edge
+//! cases: `B3` lists its closing stages first, `B7` has `"stages":[]`, `V10` has `"stages":null`.
+//!
+//! **Choices where API.md is silent.** Without `sort` rows come in creation order (funnels by `i`,
+//! users 12, 13, 14, 99). Strings compare by code point (`"10"` < `"2"`), nulls sort last. A filter
+//! value of the wrong JSON type is `data_type_error`; `regexp` is refused. A bad key is echoed in the
+//! error's `value` and message (as the real API does), so clients must redact it. Both point windows
+//! start at the first paid call (60 s and 86 400 s); errors raised before the token is known carry
+//! `"limits":{}`. Logging out a session (even an expired one) ends it; `demo` and `demo-agent` cannot
+//! be logged out.
 //!
 //! The HTTP/1.1 server is hand-written on `std::net`: one thread per connection, keep-alive,
 //! `Content-Length` (or chunked) request bodies, `Expect: 100-continue`.
