@@ -111,10 +111,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String>
             _ => (arg.clone(), None),
         };
         let mut value = |what: &str| -> Result<String, String> {
-            inline
-                .clone()
-                .or_else(|| args.next())
-                .ok_or_else(|| format!("{name} needs {what}"))
+            inline.clone().or_else(|| args.next()).ok_or_else(|| format!("{name} needs {what}"))
         };
         match name.as_str() {
             "-h" | "--help" => {
@@ -146,8 +143,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String>
 }
 
 fn parse_num<T: std::str::FromStr>(name: &str, text: &str) -> Result<T, String> {
-    text.parse()
-        .map_err(|_| format!("{name}: `{text}` is not a valid number"))
+    text.parse().map_err(|_| format!("{name}: `{text}` is not a valid number"))
 }
 
 fn main() -> ExitCode {
@@ -158,9 +154,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let port = opts
-        .port
-        .unwrap_or(if opts.exec.is_some() { 0 } else { 8089 });
+    let port = opts.port.unwrap_or(if opts.exec.is_some() { 0 } else { 8089 });
     let listener = match TcpListener::bind(("127.0.0.1", port)) {
         Ok(l) => l,
         Err(err) => {
@@ -208,9 +202,7 @@ fn main() -> ExitCode {
 #[cfg(unix)]
 fn exit_code_of(status: std::process::ExitStatus) -> i32 {
     use std::os::unix::process::ExitStatusExt;
-    status
-        .code()
-        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
+    status.code().unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
 }
 
 #[cfg(not(unix))]
@@ -267,41 +259,19 @@ fn serve_connection(state: &State, stream: TcpStream) {
             Err(ReadError::Gone) => return,
             Err(ReadError::Bad(status, reason)) => {
                 let body = format!("{status} {reason}\n");
-                let _ = write_response(
-                    &mut writer,
-                    status,
-                    "text/plain; charset=UTF-8",
-                    body.as_bytes(),
-                    true,
-                    false,
-                );
+                let _ = write_response(&mut writer, status, "text/plain; charset=UTF-8", body.as_bytes(), true, false);
                 return;
             }
         };
         let started = Instant::now();
         let head_only = request.method == "HEAD";
         let (status, content_type, body, tag) = if request.path != "/v2.0" {
-            (
-                404,
-                "text/plain; charset=UTF-8",
-                b"404 Not Found\n".to_vec(),
-                "404".to_string(),
-            )
+            (404, "text/plain; charset=UTF-8", b"404 Not Found\n".to_vec(), "404".to_string())
         } else if request.method != "POST" {
-            (
-                405,
-                "text/plain; charset=UTF-8",
-                b"405 Method Not Allowed\n".to_vec(),
-                "405".to_string(),
-            )
+            (405, "text/plain; charset=UTF-8", b"405 Method Not Allowed\n".to_vec(), "405".to_string())
         } else {
             let (body, tag) = handle_rpc(state, &request.body);
-            (
-                200,
-                "application/json; charset=UTF-8",
-                body.into_bytes(),
-                tag,
-            )
+            (200, "application/json; charset=UTF-8", body.into_bytes(), tag)
         };
         if !state.latency.is_zero() {
             thread::sleep(state.latency);
@@ -316,19 +286,14 @@ fn serve_connection(state: &State, stream: TcpStream) {
             );
         }
         let close = !request.keep_alive;
-        if write_response(&mut writer, status, content_type, &body, close, head_only).is_err()
-            || close
-        {
+        if write_response(&mut writer, status, content_type, &body, close, head_only).is_err() || close {
             let _ = writer.shutdown(std::net::Shutdown::Both);
             return;
         }
     }
 }
 
-fn read_request(
-    reader: &mut BufReader<TcpStream>,
-    writer: &mut TcpStream,
-) -> Result<Request, ReadError> {
+fn read_request(reader: &mut BufReader<TcpStream>, writer: &mut TcpStream) -> Result<Request, ReadError> {
     let mut head = Vec::new();
     // The request line; blank lines before it are allowed (RFC 9112 §2.2).
     let line = loop {
@@ -338,8 +303,7 @@ fn read_request(
         }
     };
     let mut parts = line.split(' ');
-    let (Some(method), Some(target), Some(version), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(method), Some(target), Some(version), None) = (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(ReadError::Bad(400, "Bad Request"));
     };
@@ -364,9 +328,7 @@ fn read_request(
         let value = value.trim();
         match name.trim().to_ascii_lowercase().as_str() {
             "content-length" => {
-                let n = value
-                    .parse()
-                    .map_err(|_| ReadError::Bad(400, "Bad Request"))?;
+                let n = value.parse().map_err(|_| ReadError::Bad(400, "Bad Request"))?;
                 if content_length.is_some_and(|old| old != n) {
                     return Err(ReadError::Bad(400, "Bad Request"));
                 }
@@ -387,11 +349,7 @@ fn read_request(
         }
     }
     let has_token = |token: &str| connection.split(',').any(|t| t.trim() == token);
-    let keep_alive = if http10 {
-        has_token("keep-alive")
-    } else {
-        !has_token("close")
-    };
+    let keep_alive = if http10 { has_token("keep-alive") } else { !has_token("close") };
 
     if content_length.is_some_and(|n| n > MAX_BODY) {
         return Err(ReadError::Bad(413, "Content Too Large"));
@@ -409,18 +367,10 @@ fn read_request(
 
     // Origin form `/v2.0?x` and absolute form `http://host/v2.0` both name the path `/v2.0`.
     let mut path = target.split('?').next().unwrap_or_default();
-    if let Some(rest) = path
-        .strip_prefix("http://")
-        .or_else(|| path.strip_prefix("https://"))
-    {
+    if let Some(rest) = path.strip_prefix("http://").or_else(|| path.strip_prefix("https://")) {
         path = rest.find('/').map_or("/", |i| &rest[i..]);
     }
-    Ok(Request {
-        method,
-        path: path.to_string(),
-        keep_alive,
-        body,
-    })
+    Ok(Request { method, path: path.to_string(), keep_alive, body })
 }
 
 /// One header line without its line end; `head` bounds the total size of the head.
@@ -429,11 +379,7 @@ fn read_line(reader: &mut BufReader<TcpStream>, head: &mut Vec<u8>) -> Result<St
     let room = MAX_HEAD.saturating_sub(start as u64);
     let n = reader.by_ref().take(room).read_until(b'\n', head)?;
     if n == 0 {
-        return Err(if start == 0 {
-            ReadError::Gone
-        } else {
-            ReadError::Bad(400, "Bad Request")
-        });
+        return Err(if start == 0 { ReadError::Gone } else { ReadError::Bad(400, "Bad Request") });
     }
     if head.last() != Some(&b'\n') {
         return Err(ReadError::Bad(431, "Request Header Fields Too Large"));
@@ -444,16 +390,12 @@ fn read_line(reader: &mut BufReader<TcpStream>, head: &mut Vec<u8>) -> Result<St
     String::from_utf8(line.to_vec()).map_err(|_| ReadError::Bad(400, "Bad Request"))
 }
 
-fn read_chunked(
-    reader: &mut BufReader<TcpStream>,
-    head: &mut Vec<u8>,
-) -> Result<Vec<u8>, ReadError> {
+fn read_chunked(reader: &mut BufReader<TcpStream>, head: &mut Vec<u8>) -> Result<Vec<u8>, ReadError> {
     let mut body = Vec::new();
     loop {
         let line = read_line(reader, head)?;
         let size = line.split(';').next().unwrap_or_default().trim();
-        let size =
-            usize::from_str_radix(size, 16).map_err(|_| ReadError::Bad(400, "Bad Request"))?;
+        let size = usize::from_str_radix(size, 16).map_err(|_| ReadError::Bad(400, "Bad Request"))?;
         if size == 0 {
             // Trailer fields up to the blank line.
             while !read_line(reader, head)?.is_empty() {}
@@ -490,18 +432,12 @@ fn write_response(
         431 => "Request Header Fields Too Large",
         _ => "Not Implemented",
     };
-    let mut head = format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n",
-        body.len()
-    );
+    let mut head =
+        format!("HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n", body.len());
     if status == 405 {
         head.push_str("Allow: POST\r\n");
     }
-    head.push_str(if close {
-        "Connection: close\r\n\r\n"
-    } else {
-        "Connection: keep-alive\r\n\r\n"
-    });
+    head.push_str(if close { "Connection: close\r\n\r\n" } else { "Connection: keep-alive\r\n\r\n" });
     if head_only || body.len() < 64 << 10 {
         // One write for small answers: no extra packet with TCP_NODELAY.
         let mut all = head.into_bytes();
@@ -531,13 +467,7 @@ struct RpcError {
 
 impl RpcError {
     fn new(code: i64, mnemonic: &'static str, message: impl Into<String>) -> Self {
-        RpcError {
-            code,
-            mnemonic,
-            message: message.into(),
-            location: None,
-            params: None,
-        }
+        RpcError { code, mnemonic, message: message.into(), location: None, params: None }
     }
 
     fn at(mut self, field: &str, value: Option<&Value>) -> Self {
@@ -546,12 +476,8 @@ impl RpcError {
     }
 
     fn required(field: &str) -> Self {
-        RpcError::new(
-            -32602,
-            "required_parameter_missed",
-            format!("Required parameter \"{field}\" is missed"),
-        )
-        .at(field, None)
+        RpcError::new(-32602, "required_parameter_missed", format!("Required parameter \"{field}\" is missed"))
+            .at(field, None)
     }
 
     fn invalid(field: &str, value: &Value, why: &str) -> Self {
@@ -564,21 +490,13 @@ impl RpcError {
     }
 
     fn data_type(field: &str, value: &Value, expected: &str) -> Self {
-        RpcError::new(
-            -32602,
-            "data_type_error",
-            format!("The parameter \"{field}\" must be {expected}, got {value}"),
-        )
-        .at(field, Some(value))
+        RpcError::new(-32602, "data_type_error", format!("The parameter \"{field}\" must be {expected}, got {value}"))
+            .at(field, Some(value))
     }
 
     fn unexpected(field: &str, value: &str) -> Self {
-        RpcError::new(
-            -32602,
-            "unexpected_parameters",
-            format!("Unexpected parameter \"{value}\""),
-        )
-        .at(field, Some(&Value::String(value.to_string())))
+        RpcError::new(-32602, "unexpected_parameters", format!("Unexpected parameter \"{value}\""))
+            .at(field, Some(&Value::String(value.to_string())))
     }
 }
 
@@ -590,10 +508,7 @@ struct Failure {
 
 impl From<RpcError> for Failure {
     fn from(error: RpcError) -> Self {
-        Failure {
-            error,
-            account: None,
-        }
+        Failure { error, account: None }
     }
 }
 
@@ -603,10 +518,7 @@ trait ForAccount<T> {
 
 impl<T> ForAccount<T> for Result<T, RpcError> {
     fn of(self, account: Account) -> Result<T, Failure> {
-        self.map_err(|error| Failure {
-            error,
-            account: Some(account),
-        })
+        self.map_err(|error| Failure { error, account: Some(account) })
     }
 }
 
@@ -624,20 +536,12 @@ fn handle_rpc(state: &State, body: &[u8]) -> (String, String) {
     let envelope = match &request {
         Value::Object(map) => map,
         Value::Array(_) => {
-            let e = RpcError::new(
-                -32099,
-                "batch_operations_not_supported",
-                "Batch operations are not supported",
-            );
+            let e = RpcError::new(-32099, "batch_operations_not_supported", "Batch operations are not supported");
             write_error(state, &mut out, "null", &e.into());
             return (out, "batch_operations_not_supported".into());
         }
         _ => {
-            let e = RpcError::new(
-                -32600,
-                "invalid_request",
-                "The request must be a JSON object",
-            );
+            let e = RpcError::new(-32600, "invalid_request", "The request must be a JSON object");
             write_error(state, &mut out, "null", &e.into());
             return (out, "invalid_request".into());
         }
@@ -654,44 +558,28 @@ fn handle_rpc(state: &State, body: &[u8]) -> (String, String) {
         }
         Some(id @ (Value::String(_) | Value::Number(_))) => id.to_string(),
         Some(other) => {
-            let e = RpcError::new(
-                -32600,
-                "invalid_request",
-                "`id` must be a string or a number",
-            )
-            .at("id", Some(other));
+            let e = RpcError::new(-32600, "invalid_request", "`id` must be a string or a number").at("id", Some(other));
             write_error(state, &mut out, "null", &e.into());
             return (out, "invalid_request".into());
         }
     };
-    let method = envelope
-        .get("method")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let method = envelope.get("method").and_then(Value::as_str).unwrap_or_default();
     let outcome = if envelope.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
-        Err(
-            RpcError::new(-32600, "invalid_request", "`jsonrpc` must be \"2.0\"")
-                .at("jsonrpc", envelope.get("jsonrpc"))
-                .into(),
-        )
+        Err(RpcError::new(-32600, "invalid_request", "`jsonrpc` must be \"2.0\"")
+            .at("jsonrpc", envelope.get("jsonrpc"))
+            .into())
     } else if !envelope.get("method").is_some_and(Value::is_string) {
-        Err(
-            RpcError::new(-32600, "invalid_request", "`method` must be a string")
-                .at("method", envelope.get("method"))
-                .into(),
-        )
+        Err(RpcError::new(-32600, "invalid_request", "`method` must be a string")
+            .at("method", envelope.get("method"))
+            .into())
     } else {
         let empty = Map::new();
         match envelope.get("params") {
             None | Some(Value::Null) => dispatch(state, method, &empty, &mut out, &id),
             Some(Value::Object(params)) => dispatch(state, method, params, &mut out, &id),
-            Some(other) => {
-                Err(
-                    RpcError::new(-32600, "invalid_request", "`params` must be an object")
-                        .at("params", Some(other))
-                        .into(),
-                )
-            }
+            Some(other) => Err(RpcError::new(-32600, "invalid_request", "`params` must be an object")
+                .at("params", Some(other))
+                .into()),
         }
     };
     match outcome {
@@ -719,13 +607,9 @@ fn dispatch(
         "login.user" => login_user(state, params, out)?,
         "logout.user" => logout_user(state, params, out)?,
         _ => {
-            return Err(RpcError::new(
-                -32601,
-                "method_not_found",
-                format!("Method \"{method}\" not found"),
-            )
-            .at("method", Some(&Value::String(method.to_string())))
-            .into());
+            return Err(RpcError::new(-32601, "method_not_found", format!("Method \"{method}\" not found"))
+                .at("method", Some(&Value::String(method.to_string())))
+                .into());
         }
     }
     out.push('}');
@@ -734,11 +618,7 @@ fn dispatch(
 
 fn write_error(state: &State, out: &mut String, id: &str, failure: &Failure) {
     let e = &failure.error;
-    let _ = write!(
-        out,
-        r#"{{"jsonrpc":"2.0","id":{id},"error":{{"code":{},"message":"#,
-        e.code
-    );
+    let _ = write!(out, r#"{{"jsonrpc":"2.0","id":{id},"error":{{"code":{},"message":"#, e.code);
     push_json_str(out, &e.message);
     out.push_str(r#","data":{"mnemonic":"#);
     push_json_str(out, e.mnemonic);
@@ -746,11 +626,7 @@ fn write_error(state: &State, out: &mut String, id: &str, failure: &Failure) {
         out.push_str(r#","field":"#);
         push_json_str(out, field);
         out.push_str(r#","value":"#);
-        out.push_str(
-            &value
-                .as_ref()
-                .map_or_else(|| "null".to_string(), Value::to_string),
-        );
+        out.push_str(&value.as_ref().map_or_else(|| "null".to_string(), Value::to_string));
     }
     if let Some(params) = &e.params {
         let _ = write!(out, r#","params":{params}"#);
@@ -778,25 +654,9 @@ fn param<'a>(params: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
 // ---------------------------------------------------------------------------------------------
 // Methods
 
-fn get_sales_funnel(
-    state: &State,
-    params: &Map<String, Value>,
-    out: &mut String,
-) -> Result<(), Failure> {
+fn get_sales_funnel(state: &State, params: &Map<String, Value>, out: &mut String) -> Result<(), Failure> {
     let account = state.authenticate(params)?;
-    check_keys(
-        params,
-        &[
-            "access_token",
-            "user_id",
-            "limit",
-            "offset",
-            "filter",
-            "fields",
-            "sort",
-        ],
-    )
-    .of(account)?;
+    check_keys(params, &["access_token", "user_id", "limit", "offset", "filter", "fields", "sort"]).of(account)?;
     let table = match account {
         Account::Client => &state.funnels[0],
         Account::Agent => {
@@ -819,12 +679,7 @@ fn get_sales_funnel(
                     .of(account);
                 }
                 _ => {
-                    return Err(RpcError::invalid(
-                        "user_id",
-                        raw,
-                        "no such client user of the agent",
-                    ))
-                    .of(account);
+                    return Err(RpcError::invalid("user_id", raw, "no such client user of the agent")).of(account);
                 }
             }
         }
@@ -833,32 +688,12 @@ fn get_sales_funnel(
     answer_query(state, account, table, &query, out)
 }
 
-fn get_customer_users(
-    state: &State,
-    params: &Map<String, Value>,
-    out: &mut String,
-) -> Result<(), Failure> {
+fn get_customer_users(state: &State, params: &Map<String, Value>, out: &mut String) -> Result<(), Failure> {
     let account = state.authenticate(params)?;
     if account == Account::Client {
-        return Err(RpcError::new(
-            -32003,
-            "forbidden",
-            "The method is available to agent accounts only",
-        ))
-        .of(account);
+        return Err(RpcError::new(-32003, "forbidden", "The method is available to agent accounts only")).of(account);
     }
-    check_keys(
-        params,
-        &[
-            "access_token",
-            "limit",
-            "offset",
-            "filter",
-            "fields",
-            "sort",
-        ],
-    )
-    .of(account)?;
+    check_keys(params, &["access_token", "limit", "offset", "filter", "fields", "sort"]).of(account)?;
     let query = Query::parse(state.users.fields, params).of(account)?;
     answer_query(state, account, &state.users, &query, out)
 }
@@ -873,10 +708,7 @@ fn answer_query(
     out.push_str(r#"{"data":"#);
     let total = query.run(table, out);
     let limits = state.charge(account).of(account)?;
-    let _ = write!(
-        out,
-        r#","metadata":{{"total_items":{total},"version":null,"limits":{limits}}}}}"#
-    );
+    let _ = write!(out, r#","metadata":{{"total_items":{total},"version":null,"limits":{limits}}}}}"#);
     Ok(())
 }
 
@@ -898,22 +730,12 @@ fn login_user(state: &State, params: &Map<String, Value>, out: &mut String) -> R
         _ => return Err(RpcError::new(-32001, "auth_error", "Wrong login or password").into()),
     };
     let key = format!("sess-{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
-    state
-        .lock()
-        .sessions
-        .insert(key.clone(), Session { account, expire_at });
-    let _ = write!(
-        out,
-        r#"{{"data":{{"access_token":"{key}","expire_at":{expire_at},"app_id":1}}}}"#
-    );
+    state.lock().sessions.insert(key.clone(), Session { account, expire_at });
+    let _ = write!(out, r#"{{"data":{{"access_token":"{key}","expire_at":{expire_at},"app_id":1}}}}"#);
     Ok(())
 }
 
-fn logout_user(
-    state: &State,
-    params: &Map<String, Value>,
-    out: &mut String,
-) -> Result<(), Failure> {
+fn logout_user(state: &State, params: &Map<String, Value>, out: &mut String) -> Result<(), Failure> {
     check_keys(params, &["access_token"])?;
     let token = token_param(params)?;
     let mut shared = state.lock();
@@ -935,12 +757,8 @@ fn token_param(params: &Map<String, Value>) -> Result<&str, RpcError> {
 
 /// The API echoes a bad key back (in `value` and the message); clients must redact it.
 fn invalid_token(token: &str) -> RpcError {
-    RpcError::new(
-        -32001,
-        "access_token_invalid",
-        format!("Invalid access token \"{token}\""),
-    )
-    .at("access_token", Some(&Value::String(token.to_string())))
+    RpcError::new(-32001, "access_token_invalid", format!("Invalid access token \"{token}\""))
+        .at("access_token", Some(&Value::String(token.to_string())))
 }
 
 fn static_account(token: &str) -> Option<Account> {
@@ -952,9 +770,7 @@ fn static_account(token: &str) -> Option<Account> {
 }
 
 fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -993,9 +809,7 @@ impl Window {
 
     /// Whole seconds until the window resets, rounded up.
     fn reset_secs(&self, now: Instant, length: Duration) -> u64 {
-        let left = self
-            .start
-            .map_or(length, |s| length.saturating_sub(now.duration_since(s)));
+        let left = self.start.map_or(length, |s| length.saturating_sub(now.duration_since(s)));
         left.as_secs() + u64::from(left.subsec_nanos() > 0)
     }
 
@@ -1033,10 +847,7 @@ impl State {
             day_limit: opts.day_limit,
             latency: opts.latency,
             verbose: opts.verbose,
-            shared: Mutex::new(Shared {
-                budgets: Default::default(),
-                sessions: HashMap::new(),
-            }),
+            shared: Mutex::new(Shared { budgets: Default::default(), sessions: HashMap::new() }),
         }
     }
 
@@ -1050,12 +861,10 @@ impl State {
             return Ok(account);
         }
         match self.lock().sessions.get(token) {
-            Some(session) if session.expire_at <= unix_now() => Err(RpcError::new(
-                -32001,
-                "access_token_expired",
-                format!("Access token \"{token}\" has expired"),
-            )
-            .at("access_token", Some(&Value::String(token.to_string())))),
+            Some(session) if session.expire_at <= unix_now() => {
+                Err(RpcError::new(-32001, "access_token_expired", format!("Access token \"{token}\" has expired"))
+                    .at("access_token", Some(&Value::String(token.to_string()))))
+            }
             Some(session) => Ok(session.account),
             None => Err(invalid_token(token)),
         }
@@ -1079,13 +888,9 @@ impl State {
             let mut e = RpcError::new(
                 -32029,
                 "limit_exceeded",
-                format!(
-                    "Limit per {kind} has been exceeded. Value of current limit per {kind} is {max}"
-                ),
+                format!("Limit per {kind} has been exceeded. Value of current limit per {kind} is {max}"),
             );
-            e.params = Some(
-                format!(r#"{{"limit_type":"{kind}","limit_max_value":{max}}}"#).into_boxed_str(),
-            );
+            e.params = Some(format!(r#"{{"limit_type":"{kind}","limit_max_value":{max}}}"#).into_boxed_str());
             return Err(e);
         }
         budget.minute.charge(now);
@@ -1133,12 +938,7 @@ struct FieldDef {
 }
 
 const fn def(name: &'static str, kind: Kind, filter: bool, sort: bool) -> FieldDef {
-    FieldDef {
-        name,
-        kind,
-        filter,
-        sort,
-    }
+    FieldDef { name, kind, filter, sort }
 }
 
 const FUNNEL_FIELDS: &[FieldDef] = &[
@@ -1197,14 +997,7 @@ impl Table {
                 Kind::Json => Column::Json,
             })
             .collect();
-        Table {
-            fields,
-            json: String::new(),
-            spans: Vec::new(),
-            columns,
-            sorts: Vec::new(),
-            len: 0,
-        }
+        Table { fields, json: String::new(), spans: Vec::new(), columns, sorts: Vec::new(), len: 0 }
     }
 
     fn push(&mut self, cells: &[Cell<'_>]) {
@@ -1261,21 +1054,14 @@ impl Table {
                 let mut unique = true;
                 let mut current = 0;
                 for k in 1..order.len() {
-                    if self
-                        .compare(f, order[k - 1] as usize, order[k] as usize)
-                        .is_ne()
-                    {
+                    if self.compare(f, order[k - 1] as usize, order[k] as usize).is_ne() {
                         current += 1;
                     } else {
                         unique = false;
                     }
                     rank[order[k] as usize] = current;
                 }
-                Some(SortIndex {
-                    order,
-                    rank,
-                    unique,
-                })
+                Some(SortIndex { order, rank, unique })
             })
             .collect();
         self.sorts = sorts;
@@ -1350,11 +1136,7 @@ impl Query {
                 None => Ok(default as usize),
                 Some(v @ Value::Number(n)) => match n.as_u64() {
                     Some(n) if (min..=max).contains(&n) => Ok(n as usize),
-                    _ => Err(RpcError::invalid(
-                        key,
-                        v,
-                        &format!("must be an integer from {min} to {max}"),
-                    )),
+                    _ => Err(RpcError::invalid(key, v, &format!("must be an integer from {min} to {max}"))),
                 },
                 Some(v) => Err(RpcError::data_type(key, v, "an integer")),
             }
@@ -1381,9 +1163,7 @@ impl Query {
             Some(other) => return Err(RpcError::data_type("fields", other, "an array of strings")),
         };
 
-        let filter = param(params, "filter")
-            .map(|f| Filter::parse(defs, f))
-            .transpose()?;
+        let filter = param(params, "filter").map(|f| Filter::parse(defs, f)).transpose()?;
 
         let mut sort = Vec::new();
         match param(params, "sort") {
@@ -1391,11 +1171,7 @@ impl Query {
             Some(Value::Array(keys)) => {
                 for key in keys {
                     let Value::Object(key) = key else {
-                        return Err(RpcError::data_type(
-                            "sort",
-                            key,
-                            "an array of {field, order} objects",
-                        ));
+                        return Err(RpcError::data_type("sort", key, "an array of {field, order} objects"));
                     };
                     if let Some(extra) = key.keys().find(|k| *k != "field" && *k != "order") {
                         return Err(RpcError::unexpected("sort", extra));
@@ -1423,31 +1199,17 @@ impl Query {
                         Some(Value::String(s)) if s == "asc" => false,
                         Some(Value::String(s)) if s == "desc" => true,
                         Some(other) => {
-                            return Err(RpcError::invalid(
-                                "sort.order",
-                                other,
-                                "must be \"asc\" or \"desc\"",
-                            ));
+                            return Err(RpcError::invalid("sort.order", other, "must be \"asc\" or \"desc\""));
                         }
                     };
                     sort.push((i, desc));
                 }
             }
             Some(other) => {
-                return Err(RpcError::data_type(
-                    "sort",
-                    other,
-                    "an array of {field, order} objects",
-                ));
+                return Err(RpcError::data_type("sort", other, "an array of {field, order} objects"));
             }
         }
-        Ok(Query {
-            limit,
-            offset,
-            fields,
-            filter,
-            sort,
-        })
+        Ok(Query { limit, offset, fields, filter, sort })
     }
 
     /// Appends the page as a JSON array to `out`; returns the number of matching rows.
@@ -1463,9 +1225,8 @@ impl Query {
             Some((index, false)) => self.scan(table, index.order.iter().map(|&r| r as usize)),
             Some((index, true)) => self.scan(table, index.order.iter().rev().map(|&r| r as usize)),
             None => {
-                let mut rows: Vec<usize> = (0..table.len)
-                    .filter(|&r| filter.is_none_or(|f| f.matches(table, r)))
-                    .collect();
+                let mut rows: Vec<usize> =
+                    (0..table.len).filter(|&r| filter.is_none_or(|f| f.matches(table, r))).collect();
                 let keys: Vec<(&[u32], bool)> = self
                     .sort
                     .iter()
@@ -1473,13 +1234,7 @@ impl Query {
                     .collect();
                 rows.sort_unstable_by(|&a, &b| {
                     keys.iter()
-                        .map(|&(rank, desc)| {
-                            if desc {
-                                rank[b].cmp(&rank[a])
-                            } else {
-                                rank[a].cmp(&rank[b])
-                            }
-                        })
+                        .map(|&(rank, desc)| if desc { rank[b].cmp(&rank[a]) } else { rank[a].cmp(&rank[b]) })
                         .find(|o| o.is_ne())
                         .unwrap_or_else(|| a.cmp(&b))
                 });
@@ -1518,10 +1273,7 @@ impl Query {
     /// The page and the match count of rows visited in `order`.
     fn scan(&self, table: &Table, order: impl Iterator<Item = usize>) -> (Vec<usize>, usize) {
         match &self.filter {
-            None => (
-                order.skip(self.offset).take(self.limit).collect(),
-                table.len,
-            ),
+            None => (order.skip(self.offset).take(self.limit).collect(), table.len),
             Some(filter) => {
                 let mut page = Vec::new();
                 let mut total = 0;
@@ -1587,25 +1339,15 @@ impl Filter {
                 Value::Array(members) => members,
                 other => return Err(RpcError::data_type("filter.filters", other, "an array")),
             };
-            let members = members
-                .iter()
-                .map(|m| Filter::parse(defs, m))
-                .collect::<Result<Vec<_>, _>>()?;
+            let members = members.iter().map(|m| Filter::parse(defs, m)).collect::<Result<Vec<_>, _>>()?;
             return match param(obj, "condition") {
                 None => Ok(Filter::All(members)),
                 Some(Value::String(c)) if c == "and" => Ok(Filter::All(members)),
                 Some(Value::String(c)) if c == "or" => Ok(Filter::Any(members)),
-                Some(other) => Err(RpcError::invalid(
-                    "filter.condition",
-                    other,
-                    "must be \"and\" or \"or\"",
-                )),
+                Some(other) => Err(RpcError::invalid("filter.condition", other, "must be \"and\" or \"or\"")),
             };
         }
-        if let Some(extra) = obj
-            .keys()
-            .find(|k| !["field", "operator", "value"].contains(&k.as_str()))
-        {
+        if let Some(extra) = obj.keys().find(|k| !["field", "operator", "value"].contains(&k.as_str())) {
             return Err(RpcError::unexpected("filter", extra));
         }
         let name = match param(obj, "field") {
@@ -1640,9 +1382,8 @@ impl Filter {
                 _ => Err(RpcError::data_type("filter.value", v, "a string")),
             }
         };
-        let compare = |passing: &'static [Ordering]| -> Result<Test, RpcError> {
-            Ok(Test::Compare(passing, scalar(needed()?)?))
-        };
+        let compare =
+            |passing: &'static [Ordering]| -> Result<Test, RpcError> { Ok(Test::Compare(passing, scalar(needed()?)?)) };
         let test = match operator {
             "=" => compare(&[Equal])?,
             "!=" => compare(&[Less, Greater])?,
@@ -1662,28 +1403,15 @@ impl Filter {
                     unreachable!("string fields give string scalars")
                 };
                 let lower = operator.contains("ilike");
-                let pattern = if lower {
-                    pattern.to_lowercase()
-                } else {
-                    pattern
-                };
-                Test::Like {
-                    pattern: compile_like(&pattern),
-                    lower,
-                    negate: operator.starts_with("not_"),
-                }
+                let pattern = if lower { pattern.to_lowercase() } else { pattern };
+                Test::Like { pattern: compile_like(&pattern), lower, negate: operator.starts_with("not_") }
             }
             "in" | "not_in" => {
                 let set = match needed()? {
-                    Value::Array(items) => {
-                        items.iter().map(scalar).collect::<Result<Vec<_>, _>>()?
-                    }
+                    Value::Array(items) => items.iter().map(scalar).collect::<Result<Vec<_>, _>>()?,
                     other => return Err(RpcError::data_type("filter.value", other, "an array")),
                 };
-                Test::In {
-                    set,
-                    negate: operator == "not_in",
-                }
+                Test::In { set, negate: operator == "not_in" }
             }
             "is_null" => Test::IsNull(true),
             "is_not_null" => Test::IsNull(false),
@@ -1718,11 +1446,7 @@ impl Test {
     /// SQL-like: every test but `is_null` fails on a null value.
     fn passes(&self, table: &Table, field: usize, row: usize) -> bool {
         let (text, lower, number) = match &table.columns[field] {
-            Column::Str(values, lower) => (
-                values[row].as_deref(),
-                lower.get(row).and_then(|l| l.as_deref()),
-                None,
-            ),
+            Column::Str(values, lower) => (values[row].as_deref(), lower.get(row).and_then(|l| l.as_deref()), None),
             Column::Num(values) => (None, None, values[row]),
             Column::Json => (None, None, None),
         };
@@ -1736,14 +1460,8 @@ impl Test {
             Test::IsNull(want_null) => present != *want_null,
             _ if !present => false,
             Test::Compare(passing, s) => cmp(s).is_some_and(|o| passing.contains(&o)),
-            Test::In { set, negate } => {
-                set.iter().any(|s| cmp(s).is_some_and(Ordering::is_eq)) != *negate
-            }
-            Test::Like {
-                pattern,
-                lower: ci,
-                negate,
-            } => {
+            Test::In { set, negate } => set.iter().any(|s| cmp(s).is_some_and(Ordering::is_eq)) != *negate,
+            Test::Like { pattern, lower: ci, negate } => {
                 let subject = if *ci { lower } else { text };
                 subject.is_some_and(|t| like_match(pattern, t)) != *negate
             }
@@ -1841,26 +1559,16 @@ const STAGES_EN: [&str; 10] = [
 
 /// Writes a `stages` array: `in_process` stages 1..=n, then success (10010) and failed (10020);
 /// with `closing_first` the closing stages come first in the array (orders are unchanged).
-fn write_stages(
-    out: &mut String,
-    russian: bool,
-    n: usize,
-    ext_id: impl Fn(usize) -> String,
-    closing_first: bool,
-) {
+fn write_stages(out: &mut String, russian: bool, n: usize, ext_id: impl Fn(usize) -> String, closing_first: bool) {
     let names = if russian { &STAGES_RU } else { &STAGES_EN };
     let (won, lost) = if russian {
         ("Успешно реализовано", "Закрыто и не реализовано")
     } else {
         ("Closed won", "Closed lost")
     };
-    let mut stages: Vec<(String, &str, &str, usize)> = (1..=n)
-        .map(|j| (ext_id(j), names[(j - 1) % names.len()], "in_process", j))
-        .collect();
-    let closing = [
-        (ext_id(n + 1), won, "success", 10_010),
-        (ext_id(n + 2), lost, "failed", 10_020),
-    ];
+    let mut stages: Vec<(String, &str, &str, usize)> =
+        (1..=n).map(|j| (ext_id(j), names[(j - 1) % names.len()], "in_process", j)).collect();
+    let closing = [(ext_id(n + 1), won, "success", 10_010), (ext_id(n + 2), lost, "failed", 10_020)];
     if closing_first {
         stages.splice(0..0, closing);
     } else {
@@ -1900,18 +1608,8 @@ fn main_funnels(n: usize) -> Table {
             (_, false) => write!(name, "Inbound calls {i}"),
         };
         let in_process = 1 + (mix(i as u64) % 10) as usize;
-        write_stages(
-            &mut stages,
-            russian,
-            in_process,
-            |j| (100 * i + j).to_string(),
-            false,
-        );
-        table.push(&[
-            Cell::Str(Some(&i.to_string())),
-            Cell::Str(Some(&name)),
-            Cell::Json(&stages),
-        ]);
+        write_stages(&mut stages, russian, in_process, |j| (100 * i + j).to_string(), false);
+        table.push(&[Cell::Str(Some(&i.to_string())), Cell::Str(Some(&name)), Cell::Json(&stages)]);
     }
     table.finish()
 }
@@ -1931,24 +1629,10 @@ fn beta_funnels() -> Table {
     for (k, name) in names.iter().enumerate() {
         let ext_id = format!("B{}", k + 1);
         let in_process = 1 + (mix(1000 + k as u64) % 10) as usize;
-        write_stages(
-            &mut stages,
-            false,
-            in_process,
-            |j| format!("{ext_id}-{j}"),
-            k == 2,
-        );
-        table.push(&[
-            Cell::Str(Some(&ext_id)),
-            Cell::Str(Some(name)),
-            Cell::Json(&stages),
-        ]);
+        write_stages(&mut stages, false, in_process, |j| format!("{ext_id}-{j}"), k == 2);
+        table.push(&[Cell::Str(Some(&ext_id)), Cell::Str(Some(name)), Cell::Json(&stages)]);
     }
-    table.push(&[
-        Cell::Str(Some("B7")),
-        Cell::Str(Some("Beta: archive")),
-        Cell::Json("[]"),
-    ]);
+    table.push(&[Cell::Str(Some("B7")), Cell::Str(Some("Beta: archive")), Cell::Json("[]")]);
     table.finish()
 }
 
@@ -1957,35 +1641,17 @@ fn vector_funnels() -> Table {
     let mut table = Table::new(FUNNEL_FIELDS);
     let mut stages = String::new();
     write_stages(&mut stages, true, 4, |j| format!("V1-{j}"), false);
-    table.push(&[
-        Cell::Str(Some("V1")),
-        Cell::Str(Some("Вектор: розница")),
-        Cell::Json(&stages),
-    ]);
+    table.push(&[Cell::Str(Some("V1")), Cell::Str(Some("Вектор: розница")), Cell::Json(&stages)]);
     write_stages(&mut stages, true, 10, |j| format!("V2-{j}"), false);
-    table.push(&[
-        Cell::Str(Some("V2")),
-        Cell::Str(Some("Вектор: опт")),
-        Cell::Json(&stages),
-    ]);
-    table.push(&[
-        Cell::Str(Some("V10")),
-        Cell::Str(Some("Вектор: тендеры")),
-        Cell::Json("null"),
-    ]);
+    table.push(&[Cell::Str(Some("V2")), Cell::Str(Some("Вектор: опт")), Cell::Json(&stages)]);
+    table.push(&[Cell::Str(Some("V10")), Cell::Str(Some("Вектор: тендеры")), Cell::Json("null")]);
     table.finish()
 }
 
 fn customer_users() -> Table {
     let mut table = Table::new(USER_FIELDS);
     let users: [(i64, &str, &str, Option<&str>, i64); 4] = [
-        (
-            12,
-            "romashka",
-            "ООО «Ромашка»",
-            Some("Main client: the full data set"),
-            1001,
-        ),
+        (12, "romashka", "ООО «Ромашка»", Some("Main client: the full data set"), 1001),
         (13, "beta", "Beta Trading", Some("7 funnels"), 1002),
         (14, "vector", "ИП Векторов", Some("3 funnels"), 1002),
         (99, "zeta", "Zeta (no sales funnels)", None, 1003),

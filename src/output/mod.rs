@@ -4,15 +4,30 @@
 //! A `Stages` cell expands in place into the four stage columns wherever records are flattened
 //! (`--explode`, csv/tsv), so every record type shares the same writers.
 //!
-//! INTERFACE STUB: bodies are filled in by the output work; the types and signatures are the contract.
+//! This file owns the record model and the flattening; each format lives in its own file and sees
+//! only rows of cells under a fixed list of column names: `json.rs` (json, ndjson), `delimited.rs`
+//! (csv, tsv), `table.rs` (comfy-table, and the `show` layout). Streaming formats write each row as it
+//! comes; the table collects, because column widths depend on every row.
 
+mod delimited;
 pub mod destination;
+mod json;
 pub mod sanitize;
+mod table;
+#[cfg(test)]
+mod tests;
 
 use std::io::{self, Write};
 
 use crate::cli::Format;
-use crate::model::{CustomerUser, Funnel, Stage};
+use crate::model::{CustomerUser, Funnel, Stage, StageStatus};
+
+/// The field whose [`Cell::Stages`] expands into [`STAGE_COLUMNS`] when records are flattened.
+pub const STAGES_FIELD: &str = "stages";
+
+/// The columns one stage contributes to a flattened row, in this order (also the keys of a stage
+/// object in JSON).
+pub const STAGE_COLUMNS: [&str; 4] = ["stage_ext_id", "stage_name", "stage_status", "stage_order"];
 
 /// One field value of a record.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -24,6 +39,16 @@ pub enum Cell<'a> {
     Stages(Option<&'a [Stage]>),
 }
 
+impl<'a> Cell<'a> {
+    fn text(value: Option<&'a str>) -> Self {
+        value.map_or(Cell::Null, Cell::Text)
+    }
+
+    fn int(value: Option<i64>) -> Self {
+        value.map_or(Cell::Null, Cell::Int)
+    }
+}
+
 /// A record the writers can print: a value for each selectable field name.
 pub trait Record {
     fn cell(&self, field: &str) -> Cell<'_>;
@@ -31,13 +56,25 @@ pub trait Record {
 
 impl Record for Funnel {
     fn cell(&self, field: &str) -> Cell<'_> {
-        todo!()
+        match field {
+            "ext_id" => Cell::text(self.ext_id.as_deref()),
+            "name" => Cell::text(self.name.as_deref()),
+            STAGES_FIELD => Cell::Stages(self.stages.as_deref()),
+            _ => Cell::Null,
+        }
     }
 }
 
 impl Record for CustomerUser {
     fn cell(&self, field: &str) -> Cell<'_> {
-        todo!()
+        match field {
+            "id" => Cell::int(self.id),
+            "customer_id" => Cell::int(self.customer_id),
+            "login" => Cell::text(self.login.as_deref()),
+            "name" => Cell::text(self.name.as_deref()),
+            "description" => Cell::text(self.description.as_deref()),
+            _ => Cell::Null,
+        }
     }
 }
 
@@ -57,31 +94,202 @@ pub struct OutputOptions {
     pub color: bool,
 }
 
+impl OutputOptions {
+    /// Whether records become one row per stage: with `--explode`, and always for csv and tsv,
+    /// which have no way to nest.
+    pub fn flattens(&self) -> bool {
+        self.explode || matches!(self.format, Format::Csv | Format::Tsv)
+    }
+
+    /// The output's column names (JSON keys): the fields, with `stages` expanded in place when
+    /// flattened.
+    pub fn columns(&self) -> Vec<&'static str> {
+        if self.flattens() { flat_columns(&self.fields) } else { self.fields.clone() }
+    }
+}
+
 /// A format writer fed record batches (pages) in order; `finish` completes the document.
 pub struct Output<W: Write> {
-    _w: W,
-    _o: OutputOptions,
+    sink: Sink<W>,
+    fields: Vec<&'static str>,
+    flatten: bool,
+    records: u64,
+}
+
+/// The format-specific writer; each sees rows of cells aligned with its column list.
+enum Sink<W: Write> {
+    Json(json::JsonWriter<W>),
+    // Boxed: the csv crate's writer keeps its state inline.
+    Csv(Box<delimited::CsvWriter<W>>),
+    Tsv(delimited::TsvWriter<W>),
+    Table(table::TableWriter<W>),
+}
+
+impl<W: Write> Sink<W> {
+    fn row(&mut self, cells: &[Cell<'_>]) -> io::Result<()> {
+        match self {
+            Sink::Json(s) => s.row(cells),
+            Sink::Csv(s) => s.row(cells),
+            Sink::Tsv(s) => s.row(cells),
+            Sink::Table(s) => {
+                s.row(cells);
+                Ok(())
+            }
+        }
+    }
+
+    fn finish(self) -> io::Result<W> {
+        match self {
+            Sink::Json(s) => s.finish(),
+            Sink::Csv(s) => s.finish(),
+            Sink::Tsv(s) => s.finish(),
+            Sink::Table(s) => s.finish(),
+        }
+    }
 }
 
 impl<W: Write> Output<W> {
     pub fn new(options: OutputOptions, writer: W) -> Self {
-        todo!()
+        let columns = options.columns();
+        let flatten = options.flattens();
+        let sink = match options.format {
+            Format::Json => Sink::Json(json::JsonWriter::new(writer, columns, true)),
+            Format::Ndjson => Sink::Json(json::JsonWriter::new(writer, columns, false)),
+            Format::Csv => Sink::Csv(Box::new(delimited::CsvWriter::new(writer, columns, options.header))),
+            Format::Tsv => Sink::Tsv(delimited::TsvWriter::new(writer, columns, options.header)),
+            Format::Table => Sink::Table(table::TableWriter::new(writer, columns, &options)),
+        };
+        Output { sink, fields: options.fields, flatten, records: 0 }
     }
 
     /// Writes (or, for `table`, collects) one batch of records.
     pub fn records<R: Record>(&mut self, records: &[R]) -> io::Result<()> {
-        todo!()
+        let mut row = Vec::with_capacity(self.fields.len() + STAGE_COLUMNS.len());
+        for record in records {
+            if self.flatten {
+                for_each_flat_row(record, &self.fields, &mut row, |cells| self.sink.row(cells))?;
+            } else {
+                row.clear();
+                row.extend(self.fields.iter().map(|field| record.cell(field)));
+                self.sink.row(&row)?;
+            }
+            self.records += 1;
+        }
+        Ok(())
     }
 
     /// Completes the document (json `]`, table rendering), flushes, and gives the writer back.
     /// Returns how many records were written.
     pub fn finish(self) -> io::Result<(W, u64)> {
-        todo!()
+        let writer = self.sink.finish()?;
+        Ok((writer, self.records))
     }
 }
 
-/// `funnels show` in table format: a title line with name and ext_id, then the stages table.
+/// `funnels show` in table format: a title line with name and `ext_id`, then the stages table.
 /// In json: the funnel object (selected fields). Other formats use [`Output`] with `explode`.
 pub fn write_show<W: Write>(funnel: &Funnel, options: &OutputOptions, writer: &mut W) -> io::Result<()> {
-    todo!()
+    match options.format {
+        Format::Table => table::write_show(funnel, options, writer)?,
+        Format::Json => {
+            let cells: Vec<Cell<'_>> = options.fields.iter().map(|f| funnel.cell(f)).collect();
+            json::write_document(writer, &options.fields, &cells)?;
+        }
+        Format::Ndjson | Format::Csv | Format::Tsv => {
+            let options = OutputOptions { explode: true, ..options.clone() };
+            let mut output = Output::new(options, &mut *writer);
+            output.records(std::slice::from_ref(funnel))?;
+            output.finish()?;
+        }
+    }
+    writer.flush()
+}
+
+/// `fields` with `stages` replaced by the four stage columns.
+fn flat_columns(fields: &[&'static str]) -> Vec<&'static str> {
+    let mut columns = Vec::with_capacity(fields.len() + STAGE_COLUMNS.len());
+    for &field in fields {
+        if field == STAGES_FIELD {
+            columns.extend(STAGE_COLUMNS);
+        } else {
+            columns.push(field);
+        }
+    }
+    columns
+}
+
+/// The four cells a stage contributes to a flattened row (and its JSON object), in
+/// [`STAGE_COLUMNS`] order.
+fn stage_cells(stage: &Stage) -> [Cell<'_>; 4] {
+    [
+        Cell::text(stage.stage_ext_id.as_deref()),
+        Cell::text(stage.stage_name.as_deref()),
+        Cell::text(stage.stage_status.map(StageStatus::as_str)),
+        Cell::int(stage.stage_order),
+    ]
+}
+
+/// Calls `f` with each stage in `stage_order` (stages without an order last, otherwise stable —
+/// the order of [`Funnel::stages_in_order`]). Allocates only when the server's order differs.
+fn for_each_stage_in_order<'s, E>(
+    stages: &'s [Stage],
+    mut f: impl FnMut(usize, &'s Stage) -> Result<(), E>,
+) -> Result<(), E> {
+    let key = |s: &Stage| (s.stage_order.is_none(), s.stage_order);
+    if stages.windows(2).all(|w| key(&w[0]) <= key(&w[1])) {
+        stages.iter().enumerate().try_for_each(|(i, s)| f(i, s))
+    } else {
+        let mut sorted: Vec<&Stage> = stages.iter().collect();
+        sorted.sort_by_key(|s| key(s));
+        sorted.into_iter().enumerate().try_for_each(|(i, s)| f(i, s))
+    }
+}
+
+/// Calls `emit` once per flattened row of `record`: one row per stage in order, or one row with
+/// empty stage cells when the stages are `null`, `[]` or not a stage list at all. `row` is scratch
+/// space reused across records so that rows cost no allocation.
+fn for_each_flat_row<'r, R: Record + ?Sized>(
+    record: &'r R,
+    fields: &[&str],
+    row: &mut Vec<Cell<'r>>,
+    mut emit: impl FnMut(&[Cell<'r>]) -> io::Result<()>,
+) -> io::Result<()> {
+    row.clear();
+    let mut stages: Option<(usize, &'r [Stage])> = None;
+    for &field in fields {
+        if field == STAGES_FIELD {
+            if let Cell::Stages(Some(list)) = record.cell(field) {
+                stages = Some((row.len(), list));
+            }
+            row.extend([Cell::Null; STAGE_COLUMNS.len()]);
+        } else {
+            row.push(record.cell(field));
+        }
+    }
+    match stages {
+        Some((at, list)) if !list.is_empty() => for_each_stage_in_order(list, |_, stage| {
+            row[at..at + STAGE_COLUMNS.len()].copy_from_slice(&stage_cells(stage));
+            emit(row)
+        }),
+        _ => emit(row),
+    }
+}
+
+/// `n` in decimal, written into `buf` without allocating.
+fn int_bytes(n: i64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    let mut v = n.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    &buf[i..]
 }
