@@ -210,7 +210,7 @@ fn read_config(path: &Path, explicit: bool) -> anyhow::Result<Option<ConfigFile>
         Err(e) => return Err(exit::config(format!("could not read config file {}: {e}", path.display()))),
     };
     let file: ConfigFile = toml::from_str(&text).map_err(|e| {
-        let line = e.span().map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+        let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
         let at = line.map(|l| format!(" line {l}")).unwrap_or_default();
         exit::config(format!("bad config file {}{at}: {}", path.display(), e.message().trim()))
     })?;

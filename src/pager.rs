@@ -285,15 +285,15 @@ mod tests {
 
     #[test]
     fn duplicates_are_written_once() {
-        // Data shifts by one record between pages: the first record of page 2 repeats.
+        // A record was added at the front after page 1: every later page repeats one record.
         let (out, got) = collect(&plan(Want::All, 10), |offset, _| {
             let start = if offset == 0 { 0 } else { offset - 1 };
-            let items = (start..20.min(start + 10)).map(Rec).collect();
-            Ok(Page { items, total: Some(20) })
+            let items = (start..21.min(start + 10)).map(Rec).collect();
+            Ok(Page { items, total: Some(21) })
         });
         let out = out.unwrap();
-        assert_eq!(got, (0..20).map(Rec).collect::<Vec<_>>());
-        assert_eq!(out.written, 20);
+        assert_eq!(got, (0..21).map(Rec).collect::<Vec<_>>());
+        assert_eq!((out.written, out.requests), (21, 3));
     }
 
     #[test]

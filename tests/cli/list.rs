@@ -214,6 +214,7 @@ fn show_prints_one_funnel_or_exits_10() {
         .mock("POST", "/v2.0")
         .match_body(body_has(json!({"params": {"filter": {"field": "ext_id", "operator": "=", "value": "7"}}})))
         .with_body_from_request(reply(result(&[funnel(7, 2)], 1)))
+        .expect(2)
         .create();
     let missing = server
         .mock("POST", "/v2.0")
