@@ -188,18 +188,16 @@ fn load_profile(args: &GlobalArgs, home: Option<&Xdg>) -> anyhow::Result<(String
     let Some(name) = name else {
         return Ok(("default".to_owned(), Profile::default(), path));
     };
-    match file.profiles.get(&name) {
-        Some(profile) => Ok((name, profile.clone(), path)),
-        None => {
-            let place = path.as_ref().map_or_else(|| "no config file".to_owned(), |p| p.display().to_string());
-            let known: Vec<&str> = file.profiles.keys().map(String::as_str).collect();
-            let mut failure = Failure::new(Exit::Config, format!("no profile `{name}` in {place}"));
-            if !known.is_empty() {
-                failure = failure.hint(format!("profiles there: {}", known.join(", ")));
-            }
-            Err(failure.into())
-        }
+    if let Some(profile) = file.profiles.get(&name) {
+        return Ok((name, profile.clone(), path));
     }
+    let place = path.as_ref().map_or_else(|| "no config file".to_owned(), |p| p.display().to_string());
+    let known: Vec<&str> = file.profiles.keys().map(String::as_str).collect();
+    let mut failure = Failure::new(Exit::Config, format!("no profile `{name}` in {place}"));
+    if !known.is_empty() {
+        failure = failure.hint(format!("profiles there: {}", known.join(", ")));
+    }
+    Err(failure.into())
 }
 
 /// Reads and parses the config file; a missing default file is fine, a missing named one is not.

@@ -83,15 +83,15 @@ pub fn resolve(inputs: &TokenInputs, stdin: &mut dyn BufRead, quiet: bool) -> an
                 .map_err(|e| exit::config(format!("could not read the token from standard input: {e}")))?;
             line
         };
-        checked(raw, "standard input")?
+        checked(&raw, "standard input")?
     } else if let Some(path) = &inputs.file_flag {
         from_file(path, quiet)?
     } else if let Some(value) = &inputs.env_token {
-        checked(value.clone(), "FUNNELS_TOKEN")?
+        checked(value, "FUNNELS_TOKEN")?
     } else if let Some(path) = &inputs.env_file {
         from_file(path, quiet)?
     } else if let Some((value, config)) = &inputs.profile_token {
-        checked(value.clone(), &format!("profile `{}` in {}", inputs.profile, config.display()))?
+        checked(value, &format!("profile `{}` in {}", inputs.profile, config.display()))?
     } else if let Some(path) = &inputs.profile_file {
         from_file(path, quiet)?
     } else if let Some(token) = from_session(inputs)? {
@@ -108,7 +108,7 @@ pub fn resolve(inputs: &TokenInputs, stdin: &mut dyn BufRead, quiet: bool) -> an
 }
 
 /// Trims and checks a token, and registers it as a secret.
-fn checked(raw: String, source: &str) -> anyhow::Result<Token> {
+fn checked(raw: &str, source: &str) -> anyhow::Result<Token> {
     let value = raw.trim();
     if value.is_empty() {
         return Err(exit::config(format!("the access token from {source} is empty")));
@@ -126,7 +126,7 @@ fn from_file(path: &Path, quiet: bool) -> anyhow::Result<Token> {
     if !quiet {
         warn_if_shared(path);
     }
-    checked(text, &path.display().to_string())
+    checked(&text, &path.display().to_string())
 }
 
 /// Warns on stderr when a file holding a secret is readable by group or others.
@@ -167,7 +167,7 @@ fn from_session(inputs: &TokenInputs) -> anyhow::Result<Option<Token>> {
     if session.expire_at.is_some_and(|t| t <= now()) {
         return Err(Failure::new(Exit::Auth, "the stored session has expired").hint("run funnels login").into());
     }
-    let token = checked(session.access_token, &format!("the session in {}", path.display()))?;
+    let token = checked(&session.access_token, &format!("the session in {}", path.display()))?;
     SESSION_IN_USE.store(true, Ordering::Relaxed);
     Ok(Some(token))
 }
@@ -185,7 +185,7 @@ pub fn read_session(path: &Path) -> anyhow::Result<Option<StoredSession>> {
 
 /// Seconds since the Unix epoch.
 pub fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 #[cfg(test)]

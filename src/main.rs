@@ -20,7 +20,7 @@ fn main() -> ExitCode {
         }
         Err(err) => return report(&usage_line(&err), None, Exit::Usage),
     };
-    match funnels::run(cli) {
+    match funnels::run(&cli) {
         Ok(exit) => ExitCode::from(exit.code()),
         Err(err) => {
             let verdict = classify(&err);

@@ -86,6 +86,27 @@ pub struct Outcome {
 }
 
 impl Plan {
+    /// The requests that would follow a first page ending at `end`, when `total` records match:
+    /// the same `(offset, limit)` pairs [`run`] will ask for if every page comes back full.
+    pub fn pages_after(&self, end: u64, total: u64) -> Vec<(u64, u64)> {
+        let stop = match self.want {
+            Want::FirstPage => return Vec::new(),
+            Want::All => total,
+            Want::Limit(n) => total.min(self.offset + n),
+        };
+        let mut jobs = Vec::new();
+        let mut offset = end;
+        while offset < stop && offset <= MAX_OFFSET {
+            let limit = match self.want {
+                Want::Limit(_) => self.page_size.min(stop - offset),
+                _ => self.page_size,
+            };
+            jobs.push((offset, limit));
+            offset += limit;
+        }
+        jobs
+    }
+
     /// The `limit` of the next request, given how many unique records were written.
     pub fn next_limit(&self, written: u64) -> u64 {
         match self.want {
@@ -173,6 +194,96 @@ fn no_progress(plan: &Plan, offset: u64, out: &Outcome) -> anyhow::Error {
         ),
     )
     .into()
+}
+
+/// Pages fetched ahead by worker threads (`--parallel`) and handed to [`run`]'s `fetch` in offset
+/// order. The paging rules stay in `run`: a request it makes that was not predicted (a short page
+/// moved the offsets, a repeat was dropped) cancels the rest and is fetched directly.
+pub struct Prefetch<T> {
+    jobs: Vec<(u64, u64)>,
+    slots: Vec<Receiver<anyhow::Result<Page<T>>>>,
+    next: usize,
+    shared: Arc<Shared>,
+}
+
+/// What the workers and the consumer share.
+struct Shared {
+    /// Pages handed out so far; workers stay within `window` of it so `--stream` memory is bounded.
+    consumed: Mutex<usize>,
+    moved: Condvar,
+    taken: AtomicUsize,
+    cancelled: AtomicBool,
+}
+
+impl<T: Send> Prefetch<T> {
+    /// Starts one thread per fetcher in `scope`, working through `jobs` in order.
+    pub fn start<'scope, F>(scope: &'scope Scope<'scope, '_>, jobs: Vec<(u64, u64)>, fetchers: Vec<F>) -> Prefetch<T>
+    where
+        F: FnMut(u64, u64) -> anyhow::Result<Page<T>> + Send + 'scope,
+        T: 'scope,
+    {
+        let window = fetchers.len() * 2;
+        let shared = Arc::new(Shared {
+            consumed: Mutex::new(0),
+            moved: Condvar::new(),
+            taken: AtomicUsize::new(0),
+            cancelled: AtomicBool::new(false),
+        });
+        let (senders, slots): (Vec<_>, Vec<_>) = jobs.iter().map(|_| mpsc::channel()).unzip();
+        let senders: Arc<Vec<Sender<anyhow::Result<Page<T>>>>> = Arc::new(senders);
+        for mut fetch in fetchers {
+            let (shared, senders, jobs) = (Arc::clone(&shared), Arc::clone(&senders), jobs.clone());
+            scope.spawn(move || {
+                loop {
+                    let index = shared.taken.fetch_add(1, Ordering::SeqCst);
+                    if index >= jobs.len() || !shared.wait_for_room(index, window) {
+                        return;
+                    }
+                    let (offset, limit) = jobs[index];
+                    let _ = senders[index].send(fetch(offset, limit));
+                }
+            });
+        }
+        Prefetch { jobs, slots, next: 0, shared }
+    }
+
+    /// The prefetched result for this request, or `None` when it was not the predicted next one
+    /// (which cancels all further prefetching).
+    pub fn take(&mut self, offset: u64, limit: u64) -> Option<anyhow::Result<Page<T>>> {
+        if self.jobs.get(self.next) != Some(&(offset, limit)) {
+            self.cancel();
+            return None;
+        }
+        let result = self.slots[self.next].recv().ok()?;
+        self.next += 1;
+        *self.shared.consumed.lock().unwrap_or_else(PoisonError::into_inner) = self.next;
+        self.shared.moved.notify_all();
+        Some(result)
+    }
+
+    fn cancel(&mut self) {
+        self.jobs.clear();
+        self.shared.cancelled.store(true, Ordering::SeqCst);
+        self.shared.moved.notify_all();
+    }
+}
+
+impl Shared {
+    /// Blocks until job `index` is within `window` of the consumer; false when cancelled.
+    fn wait_for_room(&self, index: usize, window: usize) -> bool {
+        let mut consumed = self.consumed.lock().unwrap_or_else(PoisonError::into_inner);
+        while index >= *consumed + window && !self.cancelled.load(Ordering::SeqCst) {
+            consumed = self.moved.wait(consumed).unwrap_or_else(PoisonError::into_inner);
+        }
+        !self.cancelled.load(Ordering::SeqCst)
+    }
+}
+
+impl<T> Drop for Prefetch<T> {
+    fn drop(&mut self) {
+        self.shared.cancelled.store(true, Ordering::SeqCst);
+        self.shared.moved.notify_all();
+    }
 }
 
 #[cfg(test)]
@@ -318,115 +429,60 @@ mod tests {
         let text = format!("{:#}", out.unwrap_err());
         assert!(text.starts_with("fetched 20 of 35 funnels before the error: boom"), "{text}");
     }
-}
 
-/// Pages fetched ahead by worker threads (`--parallel`) and handed to [`run`]'s `fetch` in offset
-/// order. The paging rules stay in `run`: a request it makes that was not predicted (a short page
-/// moved the offsets, a repeat was dropped) cancels the rest and is fetched directly.
-pub struct Prefetch<T> {
-    jobs: Vec<(u64, u64)>,
-    slots: Vec<Receiver<anyhow::Result<Page<T>>>>,
-    next: usize,
-    shared: Arc<Shared>,
-}
+    #[test]
+    fn predicted_pages_match_what_run_asks_for() {
+        assert_eq!(plan(Want::All, 10_000).pages_after(10_000, 25_000), [(10_000, 10_000), (20_000, 10_000)]);
+        assert_eq!(plan(Want::Limit(25), 10).pages_after(10, 100), [(10, 10), (20, 5)]);
+        assert!(plan(Want::FirstPage, 10).pages_after(10, 100).is_empty());
+        let ceiling = plan(Want::All, 10_000).pages_after(10_000, 500_000);
+        assert_eq!(ceiling.last(), Some(&(100_000, 10_000)));
+    }
 
-/// What the workers and the consumer share.
-struct Shared {
-    /// Pages handed out so far; workers stay within `window` of it so `--stream` memory is bounded.
-    consumed: Mutex<usize>,
-    moved: Condvar,
-    taken: AtomicUsize,
-    cancelled: AtomicBool,
-}
-
-impl<T: Send> Prefetch<T> {
-    /// The requests that would follow a first page ending at `end`, when `total` records match:
-    /// the same `(offset, limit)` pairs [`run`] will ask for if every page comes back full.
-    pub fn predict(plan: &Plan, end: u64, total: u64) -> Vec<(u64, u64)> {
-        let stop = match plan.want {
-            Want::FirstPage => return Vec::new(),
-            Want::All => total,
-            Want::Limit(n) => total.min(plan.offset + n),
+    /// Runs `plan` with prefetching workers over `server`, the way `--parallel` does.
+    fn parallel(plan: &Plan, total: u64, short_at: Option<u64>, workers: usize) -> (Vec<Rec>, Vec<(u64, u64)>) {
+        let calls = Mutex::new(Vec::new());
+        let serve = |offset: u64, limit: u64| -> anyhow::Result<Page<Rec>> {
+            calls.lock().unwrap().push((offset, limit));
+            let end = if short_at == Some(offset) { offset + limit / 2 } else { offset + limit };
+            Ok(Page { items: (offset..total.min(end)).map(Rec).collect(), total: Some(total) })
         };
-        let mut jobs = Vec::new();
-        let mut offset = end;
-        while offset < stop && offset <= MAX_OFFSET {
-            let limit = match plan.want {
-                Want::Limit(_) => plan.page_size.min(stop - offset),
-                _ => plan.page_size,
-            };
-            jobs.push((offset, limit));
-            offset += limit;
-        }
-        jobs
-    }
-
-    /// Starts one thread per fetcher in `scope`, working through `jobs` in order.
-    pub fn start<'scope, F>(scope: &'scope Scope<'scope, '_>, jobs: Vec<(u64, u64)>, fetchers: Vec<F>) -> Prefetch<T>
-    where
-        F: FnMut(u64, u64) -> anyhow::Result<Page<T>> + Send + 'scope,
-        T: 'scope,
-    {
-        let window = fetchers.len() * 2;
-        let shared = Arc::new(Shared {
-            consumed: Mutex::new(0),
-            moved: Condvar::new(),
-            taken: AtomicUsize::new(0),
-            cancelled: AtomicBool::new(false),
-        });
-        let (senders, slots): (Vec<_>, Vec<_>) = jobs.iter().map(|_| mpsc::channel()).unzip();
-        let senders: Arc<Vec<Sender<anyhow::Result<Page<T>>>>> = Arc::new(senders);
-        for mut fetch in fetchers {
-            let (shared, senders, jobs) = (Arc::clone(&shared), Arc::clone(&senders), jobs.clone());
-            scope.spawn(move || {
-                loop {
-                    let index = shared.taken.fetch_add(1, Ordering::SeqCst);
-                    if index >= jobs.len() || !shared.wait_for_room(index, window) {
-                        return;
+        let mut got = Vec::new();
+        std::thread::scope(|scope| {
+            let mut prefetch: Option<Prefetch<Rec>> = None;
+            run(
+                plan,
+                |offset, limit| {
+                    if let Some(result) = prefetch.as_mut().and_then(|p| p.take(offset, limit)) {
+                        return result;
                     }
-                    let (offset, limit) = jobs[index];
-                    let _ = senders[index].send(fetch(offset, limit));
-                }
-            });
-        }
-        Prefetch { jobs, slots, next: 0, shared }
+                    let page = serve(offset, limit)?;
+                    if prefetch.is_none() {
+                        let jobs = plan.pages_after(offset + page.items.len() as u64, total);
+                        prefetch = Some(Prefetch::start(scope, jobs, (0..workers).map(|_| serve).collect()));
+                    }
+                    Ok(page)
+                },
+                |page| {
+                    got.extend(page);
+                    Ok(())
+                },
+            )
+            .unwrap();
+        });
+        (got, calls.into_inner().unwrap())
     }
 
-    /// The prefetched result for this request, or `None` when it was not the predicted next one
-    /// (which cancels all further prefetching).
-    pub fn take(&mut self, offset: u64, limit: u64) -> Option<anyhow::Result<Page<T>>> {
-        if self.jobs.get(self.next) != Some(&(offset, limit)) {
-            self.cancel();
-            return None;
-        }
-        let result = self.slots[self.next].recv().ok()?;
-        self.next += 1;
-        *self.shared.consumed.lock().unwrap_or_else(PoisonError::into_inner) = self.next;
-        self.shared.moved.notify_all();
-        Some(result)
+    #[test]
+    fn prefetched_pages_arrive_in_offset_order() {
+        let (got, calls) = parallel(&plan(Want::All, 10), 95, None, 4);
+        assert_eq!(got, (0..95).map(Rec).collect::<Vec<_>>());
+        assert_eq!(calls.len(), 10);
     }
 
-    fn cancel(&mut self) {
-        self.jobs.clear();
-        self.shared.cancelled.store(true, Ordering::SeqCst);
-        self.shared.moved.notify_all();
-    }
-}
-
-impl Shared {
-    /// Blocks until job `index` is within `window` of the consumer; false when cancelled.
-    fn wait_for_room(&self, index: usize, window: usize) -> bool {
-        let mut consumed = self.consumed.lock().unwrap_or_else(PoisonError::into_inner);
-        while index >= *consumed + window && !self.cancelled.load(Ordering::SeqCst) {
-            consumed = self.moved.wait(consumed).unwrap_or_else(PoisonError::into_inner);
-        }
-        !self.cancelled.load(Ordering::SeqCst)
-    }
-}
-
-impl<T> Drop for Prefetch<T> {
-    fn drop(&mut self) {
-        self.shared.cancelled.store(true, Ordering::SeqCst);
-        self.shared.moved.notify_all();
+    #[test]
+    fn a_short_page_falls_back_to_sequential_paging() {
+        let (got, _) = parallel(&plan(Want::All, 10), 95, Some(30), 3);
+        assert_eq!(got, (0..95).map(Rec).collect::<Vec<_>>(), "nothing is skipped or repeated");
     }
 }

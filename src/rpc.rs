@@ -292,6 +292,7 @@ impl Client {
 
     /// Another client on the same connection pool, for concurrent page fetches: the same options
     /// and token, its own ids and quota state, notices to stderr.
+    #[must_use]
     pub fn fork(&self) -> Client {
         Client {
             agent: self.agent.clone(),

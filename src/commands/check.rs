@@ -1,6 +1,7 @@
 //! `funnels check`: one cheap call that proves the token, the IP whitelist, the component and the
 //! user id, and shows the points left (SPEC §4).
 
+use std::fmt::Write as _;
 use std::io::Write;
 
 use anyhow::Context;
@@ -91,7 +92,7 @@ fn points(remaining: Option<u64>, limit: Option<u64>, reset: Option<u64>) -> Str
         _ => "unknown (the API sent no limits)".to_owned(),
     };
     if let Some(reset) = reset {
-        text.push_str(&format!(", resets in {}", format_reset(reset)));
+        let _ = write!(text, ", resets in {}", format_reset(reset));
     }
     text
 }

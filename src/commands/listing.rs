@@ -175,7 +175,7 @@ impl Listing {
                 if std::mem::take(&mut first) {
                     let budget = client.last_limits().and_then(|l| l.minute_remaining);
                     if let (Some(total), Some(budget)) = (fetched.total, budget) {
-                        let jobs = Prefetch::<T>::predict(&self.plan, offset + fetched.items.len() as u64, total);
+                        let jobs = self.plan.pages_after(offset + fetched.items.len() as u64, total);
                         if !jobs.is_empty() && jobs.len() as u64 <= budget {
                             let fetchers: Vec<_> = (0..self.parallel)
                                 .map(|_| {

@@ -23,7 +23,7 @@ use crate::redact;
 use crate::rpc::Client;
 
 /// Runs the parsed command line.
-pub fn run(cli: Cli) -> anyhow::Result<Exit> {
+pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
     match &cli.command {
         Command::Completions(args) => return print_bytes(&docs::completion(args.shell)),
         Command::Man => {

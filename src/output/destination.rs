@@ -45,7 +45,7 @@ impl Destination {
             Destination::File { file, path } => {
                 let temp = file
                     .into_inner()
-                    .map_err(|e| e.into_error())
+                    .map_err(std::io::IntoInnerError::into_error)
                     .with_context(|| format!("could not write {}", path.display()))?;
                 temp.as_file().sync_all().with_context(|| format!("could not write {}", path.display()))?;
                 set_mode(temp.path(), &path);

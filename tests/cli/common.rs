@@ -68,13 +68,22 @@ pub fn reply(result: Value) -> impl Fn(&mockito::Request) -> Vec<u8> + Send + Sy
 pub fn api_error(
     code: i64,
     mnemonic: &str,
-    extra: Value,
+    extra: &Value,
 ) -> impl Fn(&mockito::Request) -> Vec<u8> + Send + Sync + 'static {
+    // `extra` goes into `error.data`, except a "message", which replaces the error's message.
     let mut data = json!({"mnemonic": mnemonic});
+    let mut message = format!("{mnemonic} happened");
     if let (Some(d), Some(e)) = (data.as_object_mut(), extra.as_object()) {
-        d.extend(e.clone());
+        for (key, value) in e {
+            match (key.as_str(), value.as_str()) {
+                ("message", Some(text)) => text.clone_into(&mut message),
+                _ => {
+                    d.insert(key.clone(), value.clone());
+                }
+            }
+        }
     }
-    let error = json!({"code": code, "message": format!("{mnemonic} happened"), "data": data});
+    let error = json!({"code": code, "message": message, "data": data});
     move |request| {
         let body: Value = serde_json::from_slice(request.utf8_lossy_body().unwrap().as_bytes()).unwrap_or(Value::Null);
         serde_json::to_vec(&json!({"jsonrpc": "2.0", "id": body["id"], "error": error})).unwrap()

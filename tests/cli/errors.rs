@@ -85,7 +85,7 @@ fn each_api_error_class_maps_to_its_exit_code() {
         let mut server = mockito::Server::new();
         let mock = server
             .mock("POST", "/v2.0")
-            .with_body_from_request(api_error(code, mnemonic, json!({"field": "filter.value", "value": CANARY})))
+            .with_body_from_request(api_error(code, mnemonic, &json!({"field": "filter.value", "value": CANARY})))
             .expect(1)
             .create();
         let (mut cmd, _home) = funnels(&endpoint(&server));
@@ -108,8 +108,7 @@ fn hints_point_the_way() {
     ];
     for (code, mnemonic, extra, needle) in cases {
         let mut server = mockito::Server::new();
-        let _mock =
-            server.mock("POST", "/v2.0").with_body_from_request(api_error(*code, mnemonic, extra.clone())).create();
+        let _mock = server.mock("POST", "/v2.0").with_body_from_request(api_error(*code, mnemonic, extra)).create();
         let (mut cmd, _home) = funnels(&endpoint(&server));
         let out = cmd.args(["list"]).output().unwrap();
         let stderr = texts(&out).1;

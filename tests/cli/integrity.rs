@@ -184,7 +184,7 @@ fn hostile_names_never_reach_the_terminal_raw() {
     let mut server = mockito::Server::new();
     let _m = server
         .mock("POST", "/v2.0")
-        .with_body_from_request(api_error(-32602, "invalid_parameter_value", json!({"value": HOSTILE})))
+        .with_body_from_request(api_error(-32602, "invalid_parameter_value", &json!({"value": HOSTILE})))
         .create();
     let (mut cmd, _home) = funnels(&endpoint(&server));
     let out = cmd.args(["list"]).output().unwrap();
@@ -201,7 +201,7 @@ fn the_token_never_shows_even_when_echoed_back() {
         .with_body_from_request(api_error(
             -32001,
             "access_token_invalid",
-            json!({"value": CANARY, "field": "access_token", "message": echo}),
+            &json!({"value": CANARY, "field": "access_token", "message": echo}),
         ))
         .create();
     for verbosity in ["-q", "-v", "-vv"] {

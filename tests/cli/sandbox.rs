@@ -28,7 +28,7 @@ impl Sandbox {
         for line in BufReader::new(stdout).lines() {
             let line = line.unwrap();
             if let Some(url) = line.strip_prefix("export FUNNELS_ENDPOINT=") {
-                endpoint = url.to_owned();
+                url.clone_into(&mut endpoint);
                 break;
             }
         }

@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::common::*;
 
 fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
+    i64::try_from(SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()).unwrap()
 }
 
 fn session_file(home: &std::path::Path) -> std::path::PathBuf {
@@ -77,7 +77,7 @@ fn login_stores_a_private_session_that_list_then_uses_and_logout_ends() {
 #[test]
 fn wrong_password_is_exit_4() {
     let mut server = mockito::Server::new();
-    let _m = server.mock("POST", "/v2.0").with_body_from_request(api_error(-32001, "auth_error", json!({}))).create();
+    let _m = server.mock("POST", "/v2.0").with_body_from_request(api_error(-32001, "auth_error", &json!({}))).create();
     let (mut cmd, home) = funnels(&endpoint(&server));
     cmd.args(["login", "--login", "alice", "--password-stdin"]).write_stdin("nope\n").assert().code(4);
     assert!(!session_file(home.path()).exists());
@@ -130,7 +130,7 @@ fn a_rejected_session_key_says_the_session_ended() {
     let mut server = mockito::Server::new();
     let _m = server
         .mock("POST", "/v2.0")
-        .with_body_from_request(api_error(-32001, "access_token_expired", json!({})))
+        .with_body_from_request(api_error(-32001, "access_token_expired", &json!({})))
         .create();
     let (mut cmd, home) = funnels(&endpoint(&server));
     write_session(home.path(), &endpoint(&server), now() + 3600);
@@ -169,7 +169,7 @@ fn check_reports_points_and_never_the_key() {
         (-32008, "method_component_disabled", 5),
     ] {
         let mut server = mockito::Server::new();
-        let _m = server.mock("POST", "/v2.0").with_body_from_request(api_error(code, mnemonic, json!({}))).create();
+        let _m = server.mock("POST", "/v2.0").with_body_from_request(api_error(code, mnemonic, &json!({}))).create();
         let (mut cmd, _home) = funnels(&endpoint(&server));
         let out = cmd.arg("check").output().unwrap();
         assert_eq!(out.status.code(), Some(exit), "{mnemonic}");
