@@ -947,3 +947,23 @@ fn other_errors_read_as_one_line() {
     );
     assert_eq!(shown(RpcError::TooLarge { limit: 1000 }), "response larger than 1000 bytes");
 }
+
+// The response parser never panics, whatever the server sends. Run longer with
+// `PROPTEST_CASES=100000 cargo test --release --lib rpc::tests::response_parser`.
+proptest::proptest! {
+    #[test]
+    fn response_parser_never_panics_on_bytes(body in proptest::collection::vec(proptest::num::u8::ANY, 0..512), status in 100u16..600) {
+        let _ = super::interpret::<Vec<Funnel>>(status, "application/json", &body, 1);
+    }
+
+    #[test]
+    fn response_parser_never_panics_on_near_json(
+        id in proptest::option::of(0u64..3),
+        data in r#"(\[|\{|null|"x"|1|\[\{"ext_id":(1|"1"|null|\[\]),"stages":(null|\[\]|\[\{"stage_order":"x"\}\]|1)\}\])"#,
+        tail in r#"(\}|\}\}|,"error":\{"code":-32029\}\}|)"#,
+    ) {
+        let id = id.map_or_else(|| "null".to_owned(), |n| n.to_string());
+        let body = format!(r#"{{"jsonrpc":"2.0","id":{id},"result":{{"data":{data},"metadata":{{"limits":{{}}}}}}{tail}"#);
+        let _ = super::interpret::<Vec<Funnel>>(200, "application/json", body.as_bytes(), 1);
+    }
+}

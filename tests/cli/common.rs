@@ -108,3 +108,43 @@ pub fn param_is(key: &'static str, expected: Value) -> impl Fn(&mockito::Request
         body["params"][key] == expected
     }
 }
+
+/// A hand-made HTTP server on loopback for failures mockito cannot stage (silence, dripping,
+/// dropped connections). `serve(stream, n)` handles the n-th connection. Returns the endpoint.
+pub fn raw_server(serve: impl Fn(std::net::TcpStream, usize) + Send + Sync + 'static) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let serve = std::sync::Arc::new(serve);
+    std::thread::spawn(move || {
+        for (n, stream) in listener.incoming().enumerate() {
+            let Ok(stream) = stream else { return };
+            let serve = std::sync::Arc::clone(&serve);
+            std::thread::spawn(move || serve(stream, n));
+        }
+    });
+    format!("http://127.0.0.1:{port}/v2.0")
+}
+
+/// Reads one HTTP request from `stream` and returns its JSON body.
+pub fn read_request(stream: &mut std::net::TcpStream) -> Value {
+    use std::io::{BufRead, Read};
+    let mut reader = std::io::BufReader::new(stream);
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return Value::Null;
+        }
+        if line.trim().is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().unwrap_or(0);
+            }
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+    serde_json::from_slice(&body).unwrap_or(Value::Null)
+}

@@ -7,6 +7,7 @@ mod common;
 mod errors;
 mod integrity;
 mod list;
+mod network;
 mod options;
 mod sandbox;
 mod session;

@@ -98,3 +98,22 @@ fn all_25000_funnels_arrive_once_each() {
     assert_eq!((stdout.lines().count(), ids.len()), (25_000, 25_000));
     assert_eq!(stderr.lines().filter(|l| l.contains("get.sales_funnel")).count(), 3, "{stderr}");
 }
+
+#[test]
+fn parallel_pages_come_out_in_the_same_order_as_sequential_ones() {
+    let sandbox = Sandbox::start(5_000);
+    let run = |parallel: &str| {
+        let (mut cmd, _home) = sandbox.funnels("demo");
+        let out = cmd
+            .args(["list", "--all", "--page-size", "400", "--parallel", parallel, "-o", "csv", "-v"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", texts(&out).1);
+        let requests = texts(&out).1.lines().filter(|l| l.contains("get.sales_funnel")).count();
+        (out.stdout, requests)
+    };
+    let (sequential, n1) = run("1");
+    let (parallel, n4) = run("4");
+    assert_eq!((n1, n4), (13, 13), "one request per page either way");
+    assert!(sequential == parallel, "--parallel 4 printed different bytes");
+}
