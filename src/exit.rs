@@ -133,7 +133,6 @@ fn api_class(api: &ApiError) -> (Exit, Option<String>) {
         (-32602, _) if api.field.as_deref() == Some("user_id") => {
             Some("agent accounts must pass --user-id; list them with funnels users".to_owned())
         }
-        (-32003, "forbidden") => Some("agent accounts must pass --user-id; list them with funnels users".to_owned()),
         _ => None,
     };
     (exit, hint)

@@ -12,7 +12,6 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::Scope;
 
-use anyhow::Context;
 
 use crate::exit::{Exit, Failure};
 use crate::model::{CustomerUser, Funnel};
@@ -134,7 +133,12 @@ pub fn run<T: Keyed>(
             }
         }
         out.requests += 1;
-        let page = fetch(offset, limit).with_context(|| progress(plan, &out))?;
+        // Say how far it got once something was fetched; a failing first request speaks for itself.
+        let page = match fetch(offset, limit) {
+            Ok(page) => page,
+            Err(err) if out.requests > 1 => return Err(err.context(progress(plan, &out))),
+            Err(err) => return Err(err),
+        };
         out.total = page.total.or(out.total);
         let got = page.items.len() as u64;
         received += got;

@@ -4,9 +4,10 @@
 use super::listing::Listing;
 use crate::cli::UsersArgs;
 use crate::config::Settings;
-use crate::exit::Exit;
+use crate::exit::{Exit, Failure};
 use crate::model::CustomerUser;
 use crate::query::USERS;
+use crate::rpc::RpcError;
 
 pub fn run(settings: &Settings, args: &UsersArgs) -> anyhow::Result<Exit> {
     let listing = Listing::new(&args.query, &USERS, settings)?;
@@ -14,9 +15,22 @@ pub fn run(settings: &Settings, args: &UsersArgs) -> anyhow::Result<Exit> {
         return listing.dry_run(None);
     }
     let (mut client, _) = super::connect(settings)?;
-    if listing.count {
-        let n = listing.count::<CustomerUser>(&mut client, None)?;
-        return super::print_count(settings, n);
-    }
-    listing.print::<CustomerUser>(settings, &mut client, None, false)
+    let result = if listing.count {
+        listing.count::<CustomerUser>(&mut client, None).and_then(|n| super::print_count(settings, n))
+    } else {
+        listing.print::<CustomerUser>(settings, &mut client, None, false)
+    };
+    result.map_err(|err| {
+        let forbidden = err.chain().any(|e| {
+            matches!(e.downcast_ref::<RpcError>(), Some(RpcError::Api(api)) if api.mnemonic.as_deref() == Some("forbidden"))
+        });
+        if forbidden {
+            err.context(
+                Failure::new(Exit::Denied, "funnels users needs an agent (partner) account")
+                    .hint("a client account lists its own funnels with funnels list, without --user-id"),
+            )
+        } else {
+            err
+        }
+    })
 }
