@@ -13,6 +13,11 @@ use funnels::exit::{Exit, classify};
 use funnels::redact;
 
 fn main() -> ExitCode {
+    // Ctrl-C: leave no temporary `--out` file behind and end with the conventional 130.
+    let _ = ctrlc::set_handler(|| {
+        funnels::output::destination::abandon();
+        std::process::exit(i32::from(Exit::Interrupted.code()));
+    });
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) if !err.use_stderr() || err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {

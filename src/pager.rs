@@ -12,7 +12,6 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::Scope;
 
-
 use crate::exit::{Exit, Failure};
 use crate::model::{CustomerUser, Funnel};
 

@@ -2,16 +2,31 @@
 //! same folder and renamed over FILE only when the whole run succeeded (SPEC §6).
 //!
 //! A run that fails drops the destination without committing it: the temporary file is removed and
-//! an existing FILE stays untouched.
+//! an existing FILE stays untouched. An interrupted run removes it too ([`abandon`]).
 
 use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use anyhow::Context;
 use tempfile::NamedTempFile;
 
 const BUFFER: usize = 256 * 1024;
+
+/// The temporary file of the `--out` in progress, for [`abandon`].
+static PENDING: Mutex<Option<PathBuf>> = Mutex::new(None);
+
+fn pending(path: Option<PathBuf>) {
+    *PENDING.lock().unwrap_or_else(PoisonError::into_inner) = path;
+}
+
+/// Removes the temporary file of an `--out` in progress (Ctrl-C: no destructor runs then).
+pub fn abandon() {
+    if let Some(path) = PENDING.lock().unwrap_or_else(PoisonError::into_inner).take() {
+        let _ = fs::remove_file(path);
+    }
+}
 
 /// An output target that is committed explicitly.
 pub enum Destination {
@@ -34,6 +49,7 @@ impl Destination {
             .suffix(".tmp")
             .tempfile_in(dir)
             .with_context(|| format!("could not create a temporary file in {}", dir.display()))?;
+        pending(Some(temp.path().to_owned()));
         Ok(Destination::File { file: BufWriter::with_capacity(BUFFER, temp), path: path.to_owned() })
     }
 
@@ -43,6 +59,7 @@ impl Destination {
         match self {
             Destination::Stdout(mut w) => w.flush().context("could not write to standard output"),
             Destination::File { file, path } => {
+                pending(None);
                 let temp = file
                     .into_inner()
                     .map_err(std::io::IntoInnerError::into_error)

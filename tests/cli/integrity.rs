@@ -220,3 +220,26 @@ fn the_token_never_shows_even_when_echoed_back() {
     assert!(stderr.contains("get.sales_funnel"), "-vv logs the request: {stderr}");
     assert!(!stdout.contains(CANARY) && !stderr.contains(CANARY), "{stderr}");
 }
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_exits_130_and_leaves_no_temporary_file() {
+    let silent = raw_server(|mut stream, _| {
+        let _ = read_request(&mut stream);
+        std::thread::sleep(std::time::Duration::from_secs(20));
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("out.csv");
+    let (mut cmd, _home) = std_funnels(&silent);
+    let mut child = cmd.args(["list", "-o", "csv", "--out"]).arg(&file).stderr(Stdio::null()).spawn().unwrap();
+    // Wait until the temporary file exists, i.e. the run is under way.
+    let started = std::time::Instant::now();
+    while fs::read_dir(dir.path()).unwrap().count() == 0 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "no temporary file appeared");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0, "the temporary file was left behind");
+}
