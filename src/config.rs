@@ -179,7 +179,7 @@ fn load_profile(args: &GlobalArgs, home: Option<&Xdg>) -> anyhow::Result<(String
         None => (home.map(|h| h.config_dir().join("funnels").join("config.toml")), false),
     };
     let file = match &path {
-        Some(path) => read_config(path, explicit)?,
+        Some(path) => read_config(path, explicit, args.quiet)?,
         None => None,
     };
     let path = file.as_ref().and(path);
@@ -201,7 +201,7 @@ fn load_profile(args: &GlobalArgs, home: Option<&Xdg>) -> anyhow::Result<(String
 }
 
 /// Reads and parses the config file; a missing default file is fine, a missing named one is not.
-fn read_config(path: &Path, explicit: bool) -> anyhow::Result<Option<ConfigFile>> {
+fn read_config(path: &Path, explicit: bool, quiet: bool) -> anyhow::Result<Option<ConfigFile>> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => return Ok(None),
@@ -212,7 +212,7 @@ fn read_config(path: &Path, explicit: bool) -> anyhow::Result<Option<ConfigFile>
         let at = line.map(|l| format!(" line {l}")).unwrap_or_default();
         exit::config(format!("bad config file {}{at}: {}", path.display(), e.message().trim()))
     })?;
-    if file.profiles.values().any(|p| p.token.is_some()) {
+    if !quiet && file.profiles.values().any(|p| p.token.is_some()) {
         crate::credentials::warn_if_shared(path);
     }
     Ok(Some(file))
@@ -277,11 +277,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.toml");
         std::fs::write(&path, "[profiles.a]\nplatform = \"uis\"\ncolour = 1\n").unwrap();
-        let err = read_config(&path, true).unwrap_err();
+        let err = read_config(&path, true, true).unwrap_err();
         let text = err.to_string();
         assert!(text.contains("line 3") && text.contains("colour"), "{text}");
         assert_eq!(exit::classify(&err).exit, Exit::Config);
-        assert!(read_config(&dir.path().join("missing.toml"), false).unwrap().is_none());
-        assert!(read_config(&dir.path().join("missing.toml"), true).is_err());
+        assert!(read_config(&dir.path().join("missing.toml"), false, true).unwrap().is_none());
+        assert!(read_config(&dir.path().join("missing.toml"), true, true).is_err());
     }
 }

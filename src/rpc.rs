@@ -14,6 +14,8 @@ mod tests;
 use std::fmt::{self, Write as _};
 use std::io::{self, Read, Write};
 use std::marker::PhantomData;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use serde::de::value::MapAccessDeserializer;
@@ -227,6 +229,8 @@ pub struct Client {
     /// Where notices and `-v` lines go (stderr unless a test captures them).
     log: Box<dyn Write + Send>,
     last_id: u64,
+    /// HTTP requests sent by this client and its forks.
+    sent: Arc<AtomicU64>,
     last_limits: Option<Limits>,
     /// Seconds to wait before the next request: the last reply spent the minute budget.
     minute_wait_due: Option<u64>,
@@ -283,6 +287,7 @@ impl Client {
             token,
             log: Box::new(io::stderr()),
             last_id: 0,
+            sent: Arc::new(AtomicU64::new(0)),
             last_limits: None,
             minute_wait_due: None,
             quota_waited: 0,
@@ -300,6 +305,7 @@ impl Client {
             token: self.token.clone(),
             log: Box::new(io::stderr()),
             last_id: 0,
+            sent: Arc::clone(&self.sent),
             last_limits: self.last_limits,
             minute_wait_due: None,
             quota_waited: 0,
@@ -361,6 +367,11 @@ impl Client {
         }
     }
 
+    /// HTTP requests sent so far by this client and its forks, retries included.
+    pub fn requests_sent(&self) -> u64 {
+        self.sent.load(Ordering::Relaxed)
+    }
+
     /// The `limits` of the last response that carried them.
     pub fn last_limits(&self) -> Option<Limits> {
         self.last_limits
@@ -415,6 +426,7 @@ impl Client {
         summary: &str,
     ) -> Result<Reply<T>, Failure> {
         self.last_id += 1;
+        self.sent.fetch_add(1, Ordering::Relaxed);
         let id = self.last_id;
         let body = serde_json::to_vec(&Request::new(id, method, self.token.as_deref(), params)).map_err(|e| {
             Failure::fatal(RpcError::Transport(format!("could not encode the request for {method}: {e}")))

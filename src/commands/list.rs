@@ -78,12 +78,10 @@ fn users_listing(settings: &Settings) -> anyhow::Result<Listing> {
 fn all_users(settings: &Settings, listing: &Listing, client: &mut Client, args: &ListArgs) -> anyhow::Result<Exit> {
     let users_listing = users_listing(settings)?;
     let mut users: Vec<CustomerUser> = Vec::new();
-    let mut requests = users_listing
-        .fetch(client, None, |page| {
-            users.extend(page);
-            Ok(())
-        })?
-        .requests;
+    users_listing.fetch(client, None, |page| {
+        users.extend(page);
+        Ok(())
+    })?;
     let ids: Vec<i64> = users.iter().filter_map(|u| u.id).collect();
 
     let mut skipped: Vec<(i64, String)> = Vec::new();
@@ -133,12 +131,11 @@ fn all_users(settings: &Settings, listing: &Listing, client: &mut Client, args: 
                     Err(err) => return Err(err.context(format!("user {id}"))),
                 }
             }
-            requests += total.requests;
             Ok(total)
         })?;
     }
     if settings.verbose > 0 {
-        let mut line = format!("{} users; {requests} calls to the API", ids.len());
+        let mut line = format!("{} users; {} calls to the API", ids.len(), client.requests_sent());
         if let Some(limits) = client.last_limits() {
             if let (Some(day), Some(minute)) = (limits.day_remaining, limits.minute_remaining) {
                 let _ = write!(line, "; points left {day}/day {minute}/min");

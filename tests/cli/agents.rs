@@ -69,10 +69,11 @@ fn a_failing_user_fails_the_run_unless_keep_going() {
     assert!(out.stdout.is_empty());
 
     let (mut cmd, _home) = sandbox.funnels("demo-agent");
-    let out = cmd.args(["list", "--all-users", "--all", "--keep-going", "-o", "csv"]).output().unwrap();
+    let out = cmd.args(["list", "--all-users", "--all", "--keep-going", "-o", "csv", "-v"]).output().unwrap();
     let (stdout, stderr) = texts(&out);
     assert_eq!(out.status.code(), Some(9), "{stderr}");
     assert!(stderr.contains("warning: skipped user 99"), "{stderr}");
+    assert!(stderr.contains("4 users; 5 calls to the API; points left"), "-v sums up the calls: {stderr}");
     let mut reader = csv::Reader::from_reader(stdout.as_bytes());
     assert_eq!(reader.headers().unwrap().get(0), Some("user_id"));
     let users: std::collections::BTreeSet<String> = reader.records().map(|r| r.unwrap()[0].to_owned()).collect();

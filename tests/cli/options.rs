@@ -76,6 +76,8 @@ fn config_profile_supplies_defaults_and_flags_win() {
         .unwrap();
     assert!(out.status.success(), "{}", texts(&out).1);
     assert!(texts(&out).0.starts_with("ext_id,name,stage_ext_id"), "output from the profile is csv");
+    #[cfg(unix)]
+    assert!(texts(&out).1.contains("readable by others"), "a shared file holding a token is warned about");
     mock.assert();
 
     let (server2, mock2) = ok_server(json!({"params": {"user_id": 13}}), 1);

@@ -117,3 +117,32 @@ fn parallel_pages_come_out_in_the_same_order_as_sequential_ones() {
     assert_eq!((n1, n4), (13, 13), "one request per page either way");
     assert!(sequential == parallel, "--parallel 4 printed different bytes");
 }
+
+#[test]
+fn a_sandbox_session_from_login_to_logout() {
+    let sandbox = Sandbox::start(10);
+    let (mut cmd, home) = sandbox.funnels("unused");
+    cmd.env_remove("FUNNELS_TOKEN")
+        .args(["login", "--login", "demo", "--password-stdin"])
+        .write_stdin("demo\n")
+        .assert()
+        .success();
+    let with_home = |args: &[&str]| {
+        let (mut cmd, _h) = sandbox.funnels("unused");
+        cmd.env("HOME", home.path()).env_remove("FUNNELS_TOKEN").args(args).output().unwrap()
+    };
+    let out = with_home(&["list", "--count"]);
+    assert_eq!(texts(&out).0, "10\n", "{}", texts(&out).1);
+    let out = with_home(&["check", "-o", "json"]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report["token_source"].as_str().unwrap().contains("session"), "{report}");
+    assert!(with_home(&["logout"]).status.success());
+    assert_eq!(with_home(&["list"]).status.code(), Some(3));
+
+    let (mut cmd, _h) = sandbox.funnels("unused");
+    cmd.env_remove("FUNNELS_TOKEN")
+        .args(["login", "--login", "demo", "--password-stdin"])
+        .write_stdin("wrong\n")
+        .assert()
+        .code(4);
+}
