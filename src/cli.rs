@@ -28,6 +28,7 @@ pub struct Cli {
 
 /// Options accepted before or after any subcommand (SPEC §2).
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Profile of the config file to use [default: the config's `default_profile`].
     #[arg(long, global = true, env = "FUNNELS_PROFILE", value_name = "NAME")]

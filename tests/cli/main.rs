@@ -9,5 +9,6 @@ mod integrity;
 mod list;
 mod network;
 mod options;
+mod readme;
 mod sandbox;
 mod session;
