@@ -668,6 +668,12 @@ pub fn dry_run_body<P: Serialize>(method: &str, params: &P) -> String {
         .expect("request params serialize to a JSON object")
 }
 
+/// The same for a call made without a token (`login.user`).
+pub fn dry_run_body_without_token<P: Serialize>(method: &str, params: &P) -> String {
+    serde_json::to_string_pretty(&Request::new(1, method, None, params))
+        .expect("request params serialize to a JSON object")
+}
+
 // ---------------------------------------------------------------------------------------------
 // The response envelope and its checks (SPEC §7)
 

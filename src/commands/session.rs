@@ -32,8 +32,9 @@ pub fn login(settings: &Settings, args: &LoginArgs) -> anyhow::Result<Exit> {
         return Err(exit::config("no home folder to store the session in (set HOME or XDG_STATE_HOME)"));
     };
     if settings.dry_run {
-        let params = LoginParams { login: args.login.as_deref().unwrap_or("***"), password: "***" };
-        return super::print_line(&rpc::dry_run_body("login.user", &params));
+        // Login and password are secrets like the token: shown as *** (SPEC §7).
+        let params = LoginParams { login: "***", password: "***" };
+        return super::print_line(&rpc::dry_run_body_without_token("login.user", &params));
     }
     let stdin_tty = std::io::stdin().is_terminal();
     if !args.password_stdin && !stdin_tty {

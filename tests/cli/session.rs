@@ -176,3 +176,15 @@ fn check_reports_points_and_never_the_key() {
         assert!(!texts(&out).1.contains(CANARY));
     }
 }
+
+#[test]
+fn login_dry_run_shows_no_secret_and_sends_nothing() {
+    let mut server = mockito::Server::new();
+    let mock = server.mock("POST", mockito::Matcher::Any).expect(0).create();
+    let (mut cmd, _home) = funnels(&endpoint(&server));
+    let out = cmd.args(["login", "--login", "alice", "--dry-run"]).output().unwrap();
+    assert!(out.status.success());
+    let body: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(body["params"], json!({"login": "***", "password": "***"}));
+    mock.assert();
+}
