@@ -430,16 +430,8 @@ fn join(names: impl Iterator<Item = &'static str>) -> String {
 
 /// User text quoted in a message, with control characters escaped so the message stays one line
 /// and cannot drive the terminal.
-fn shown(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_control() {
-            out.extend(c.escape_debug());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    crate::output::sanitize::visible(text)
 }
 
 #[cfg(test)]
@@ -721,7 +713,7 @@ mod tests {
         // Control characters in user text are escaped so the error stays one harmless line.
         assert_eq!(
             filter_error("name\u{1b}[31m=x", &FUNNELS),
-            "unknown field `name\\u{1b}[31m`; filterable fields: ext_id, name"
+            "unknown field `name\\x1b[31m`; filterable fields: ext_id, name"
         );
         assert_eq!(
             filter_error("name is_null\nx", &FUNNELS),

@@ -550,7 +550,7 @@ impl Client {
 
     fn log_line(&mut self, text: &str) {
         // Diagnostics only: a closed stderr must not fail the call.
-        let _ = writeln!(self.log, "funnels: {}", log_safe(text));
+        let _ = writeln!(self.log, "funnels: {}", redact::for_terminal(text));
         let _ = self.log.flush();
     }
 }
@@ -973,25 +973,4 @@ fn mask_secrets(value: &mut Value) {
         Value::Array(items) => items.iter_mut().for_each(mask_secrets),
         _ => {}
     }
-}
-
-/// Scrubbed, with control characters (C0, DEL, C1) shown as escapes: nothing from the server can
-/// drive the terminal. (The same rule as `output::sanitize::visible`, kept here so that the log
-/// path needs nothing from the output stage.)
-fn log_safe(text: &str) -> String {
-    let text = redact::scrub(text);
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\x1b' => out.push_str("\\e"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out
 }

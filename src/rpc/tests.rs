@@ -825,7 +825,7 @@ fn server_text_in_the_log_cannot_drive_the_terminal() {
     let (mut client, log) = logged_client(opts, TOKEN);
     let _ = funnels(&mut client);
     let text = log.text();
-    assert!(text.contains(r"funnels: response: \e]0;owned\u{7}\u{9b}2J"), "{text}");
+    assert!(text.contains(r"funnels: response: \x1b]0;owned\x07\u{9b}2J"), "{text}");
     assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "{text:?}");
 }
 
