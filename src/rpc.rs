@@ -229,6 +229,8 @@ pub struct Client {
     /// Where notices and `-v` lines go (stderr unless a test captures them).
     log: Box<dyn Write + Send>,
     last_id: u64,
+    /// The response body buffer, reused from call to call.
+    buffer: Vec<u8>,
     /// HTTP requests sent by this client and its forks.
     sent: Arc<AtomicU64>,
     last_limits: Option<Limits>,
@@ -287,6 +289,7 @@ impl Client {
             token,
             log: Box::new(io::stderr()),
             last_id: 0,
+            buffer: Vec::new(),
             sent: Arc::new(AtomicU64::new(0)),
             last_limits: None,
             minute_wait_due: None,
@@ -305,6 +308,7 @@ impl Client {
             token: self.token.clone(),
             log: Box::new(io::stderr()),
             last_id: 0,
+            buffer: Vec::new(),
             sent: Arc::clone(&self.sent),
             last_limits: self.last_limits,
             minute_wait_due: None,
@@ -483,11 +487,33 @@ impl Client {
         if declared.is_some_and(|n| n > max) {
             return (Some(status), Err(Failure::fatal(RpcError::TooLarge { limit: max })));
         }
-        let bytes = match read_capped(response.body_mut(), max, declared) {
-            Ok(bytes) => bytes,
+        // One body buffer per client, reused page after page: steady memory for long exports.
+        let mut bytes = std::mem::take(&mut self.buffer);
+        let read = read_capped(response.body_mut(), max, declared, &mut bytes);
+        let outcome = self.sort_out::<T>(read, &bytes, status, content_type, retry_after, id);
+        if bytes.capacity() <= KEPT_BUFFER {
+            self.buffer = bytes;
+        }
+        (Some(status), outcome)
+    }
+
+    /// The read body (or the read error) → a reply or a failure.
+    fn sort_out<T: Payload>(
+        &mut self,
+        read: io::Result<()>,
+        bytes: &[u8],
+        status: u16,
+        content_type: String,
+        retry_after: Option<u64>,
+        id: u64,
+    ) -> Result<Reply<T>, Failure> {
+        match read {
+            Ok(()) => {}
             Err(e) => {
                 let failure = match ureq::Error::from(e) {
-                    ureq::Error::BodyExceedsLimit(_) => Failure::fatal(RpcError::TooLarge { limit: max }),
+                    ureq::Error::BodyExceedsLimit(_) => {
+                        Failure::fatal(RpcError::TooLarge { limit: self.options.max_body })
+                    }
                     ureq::Error::Decompress(..) => Failure::fatal(RpcError::Malformed {
                         reason: "the compressed body could not be decoded".to_owned(),
                         status,
@@ -496,13 +522,13 @@ impl Client {
                     }),
                     other => self.transport_failure(&other),
                 };
-                return (Some(status), Err(failure));
+                return Err(failure);
             }
-        };
-        if self.options.verbose > 1 {
-            self.log_line(&format!("response: {}", redacted_body(&bytes)));
         }
-        let outcome = interpret::<T>(status, &content_type, &bytes, id).map_err(|error| {
+        if self.options.verbose > 1 {
+            self.log_line(&format!("response: {}", redacted_body(bytes)));
+        }
+        interpret::<T>(status, &content_type, bytes, id).map_err(|error| {
             let retryable = match &error {
                 RpcError::Http { status, .. } => {
                     matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
@@ -511,8 +537,7 @@ impl Client {
                 _ => false,
             };
             Failure { error, retryable, retry_after }
-        });
-        (Some(status), outcome)
+        })
     }
 
     fn transport_failure(&self, err: &ureq::Error) -> Failure {
@@ -613,16 +638,21 @@ fn format_millis(d: Duration) -> String {
     if d < Duration::from_secs(1) { format!("{} ms", d.as_millis()) } else { format!("{:.1} s", d.as_secs_f64()) }
 }
 
-/// Reads the whole body through ureq's limit, growing the buffer at most to the cap.
-fn read_capped(body: &mut ureq::Body, max: u64, declared: Option<u64>) -> io::Result<Vec<u8>> {
+/// A body buffer larger than this is not kept for the next call.
+const KEPT_BUFFER: usize = 64 * 1024 * 1024;
+
+/// Reads the whole body into `bytes` (cleared first) through ureq's limit, growing the buffer at
+/// most to the cap.
+fn read_capped(body: &mut ureq::Body, max: u64, declared: Option<u64>, bytes: &mut Vec<u8>) -> io::Result<()> {
     const CHUNK: usize = 64 * 1024;
     let cap = usize::try_from(max).unwrap_or(usize::MAX);
     let mut reader = body.with_config().limit(max).reader();
-    let mut bytes = Vec::with_capacity(declared.map_or(CHUNK, |n| usize::try_from(n).unwrap_or(cap)).min(cap));
+    bytes.clear();
+    bytes.reserve(declared.map_or(CHUNK, |n| usize::try_from(n).unwrap_or(cap)).min(cap));
     let mut chunk = vec![0; CHUNK];
     loop {
         let n = match reader.read(&mut chunk) {
-            Ok(0) => return Ok(bytes),
+            Ok(0) => return Ok(()),
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
