@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::*;
-use crate::model::StageStatus;
+use crate::model::{StageStatus, Text};
 
 const FUNNEL_FIELDS: [&str; 3] = ["ext_id", "name", "stages"];
 const USER_FIELDS: [&str; 5] = ["id", "login", "name", "description", "customer_id"];
@@ -215,10 +215,10 @@ fn ndjson_lines_match_serde_json_compact() {
 fn exploded_json_is_one_flat_object_per_stage_in_stage_order() {
     #[derive(serde::Deserialize, Debug, PartialEq)]
     struct Row {
-        ext_id: Option<String>,
-        name: Option<String>,
-        stage_ext_id: Option<String>,
-        stage_name: Option<String>,
+        ext_id: Option<Text>,
+        name: Option<Text>,
+        stage_ext_id: Option<Text>,
+        stage_name: Option<Text>,
         stage_status: Option<StageStatus>,
         stage_order: Option<i64>,
     }
@@ -276,7 +276,7 @@ fn csv_keeps_a_row_whose_only_cell_is_empty() {
     let (out, _) = render_with(opts, &funnels);
     let mut reader = csv::Reader::from_reader(out.as_bytes());
     let names: Vec<String> = reader.records().map(|r| r.unwrap()[0].to_owned()).collect();
-    let expected: Vec<String> = funnels.iter().map(|f| f.name.clone().unwrap_or_default()).collect();
+    let expected: Vec<String> = funnels.iter().map(|f| f.name.clone().unwrap_or_default().into()).collect();
     assert_eq!(names, expected);
 }
 
@@ -311,7 +311,8 @@ fn tsv_escapes_decode_back_to_the_values() {
 fn flat_strings(funnels: &[Funnel]) -> Vec<Vec<String>> {
     let mut rows = Vec::new();
     for f in funnels {
-        let head = [f.ext_id.clone().unwrap_or_default(), f.name.clone().unwrap_or_default()];
+        let text = |t: &Option<Text>| t.as_deref().unwrap_or_default().to_owned();
+        let head = [text(&f.ext_id), text(&f.name)];
         let stages = f.stages_in_order();
         if stages.is_empty() {
             rows.push([&head[..], &[String::new(), String::new(), String::new(), String::new()]].concat());
@@ -321,8 +322,8 @@ fn flat_strings(funnels: &[Funnel]) -> Vec<Vec<String>> {
                 [
                     &head[..],
                     &[
-                        s.stage_ext_id.clone().unwrap_or_default(),
-                        s.stage_name.clone().unwrap_or_default(),
+                        text(&s.stage_ext_id),
+                        text(&s.stage_name),
                         s.stage_status.map(|s| s.as_str().to_owned()).unwrap_or_default(),
                         s.stage_order.map(|n| n.to_string()).unwrap_or_default(),
                     ],
@@ -557,8 +558,8 @@ fn a_closed_pipe_surfaces_as_broken_pipe() {
 fn timing_25000_funnels() {
     let funnels: Vec<Funnel> = (0..25_000)
         .map(|i| Funnel {
-            ext_id: Some(i.to_string()),
-            name: Some(format!("Воронка продаж № {i}")),
+            ext_id: Some(i.to_string().into()),
+            name: Some(format!("Воронка продаж № {i}").into()),
             stages: Some(
                 (0..8)
                     .map(|j| {
