@@ -56,6 +56,11 @@ impl Seen {
         Seen { hashers: (RandomState::new(), RandomState::new()), fingerprints: HashSet::new() }
     }
 
+    /// Room for `n` keys at once: growing by doubling would briefly hold two tables.
+    fn reserve(&mut self, n: u64) {
+        self.fingerprints.reserve(usize::try_from(n).unwrap_or(0).saturating_sub(self.fingerprints.len()));
+    }
+
     /// True the first time `key` is offered.
     fn first(&mut self, key: impl Hash) -> bool {
         let high = u128::from(self.hashers.0.hash_one(&key));
@@ -128,6 +133,18 @@ impl Plan {
         jobs
     }
 
+    /// How many records the plan can fetch when `total` match: what is wanted of them, within the
+    /// offset ceiling.
+    fn reachable(&self, total: u64) -> u64 {
+        let after_start = total.saturating_sub(self.offset);
+        let wanted = match self.want {
+            Want::FirstPage => after_start.min(self.page_size),
+            Want::Limit(n) => after_start.min(n),
+            Want::All => after_start,
+        };
+        wanted.min(MAX_OFFSET + MAX_PAGE - self.offset.min(MAX_OFFSET))
+    }
+
     /// The `limit` of the next request, given how many unique records were written.
     pub fn next_limit(&self, written: u64) -> u64 {
         match self.want {
@@ -161,6 +178,9 @@ pub fn run<T: Keyed>(
             Err(err) if out.requests > 1 => return Err(err.context(progress(plan, &out))),
             Err(err) => return Err(err),
         };
+        if let (None, Some(total)) = (out.total, page.total) {
+            seen.reserve(plan.reachable(total));
+        }
         out.total = page.total.or(out.total);
         let got = page.items.len() as u64;
         received += got;
@@ -510,5 +530,15 @@ mod tests {
     fn a_short_page_falls_back_to_sequential_paging() {
         let (got, _) = parallel(&plan(Want::All, 10), 95, Some(30), 3);
         assert_eq!(got, (0..95).map(Rec).collect::<Vec<_>>(), "nothing is skipped or repeated");
+    }
+
+    #[test]
+    fn reachable_counts_what_the_plan_can_fetch() {
+        assert_eq!(plan(Want::All, 10_000).reachable(25_000), 25_000);
+        assert_eq!(plan(Want::All, 10_000).reachable(123_456), 110_000);
+        assert_eq!(plan(Want::Limit(25), 10).reachable(100), 25);
+        assert_eq!(plan(Want::FirstPage, 10).reachable(100), 10);
+        let late = Plan { offset: 95_000, want: Want::All, page_size: 10_000, noun: "funnels" };
+        assert_eq!(late.reachable(200_000), 15_000);
     }
 }
