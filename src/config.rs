@@ -208,8 +208,14 @@ fn read_config(path: &Path, explicit: bool, quiet: bool) -> anyhow::Result<Optio
         Err(e) => return Err(exit::config(format!("could not read config file {}: {e}", path.display()))),
     };
     let file: ConfigFile = toml::from_str(&text).map_err(|e| {
+        // The error's span points into the offending line; name its line number and its key.
         let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
-        let at = line.map(|l| format!(" line {l}")).unwrap_or_default();
+        let key = line
+            .and_then(|l| text.lines().nth(l - 1))
+            .and_then(|l| l.split_once('='))
+            .map(|(key, _)| format!(" (`{}`)", key.trim()))
+            .unwrap_or_default();
+        let at = line.map(|l| format!(" line {l}{key}")).unwrap_or_default();
         exit::config(format!("bad config file {}{at}: {}", path.display(), e.message().trim()))
     })?;
     if !quiet && file.profiles.values().any(|p| p.token.is_some()) {
@@ -279,7 +285,10 @@ mod tests {
         std::fs::write(&path, "[profiles.a]\nplatform = \"uis\"\ncolour = 1\n").unwrap();
         let err = read_config(&path, true, true).unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("line 3") && text.contains("colour"), "{text}");
+        assert!(text.contains("line 3 (`colour`)"), "{text}");
+        std::fs::write(&path, "[profiles.a]\ntimeout = \"x\"\n").unwrap();
+        let text = read_config(&path, true, true).unwrap_err().to_string();
+        assert!(text.contains("line 2 (`timeout`)") && text.contains("c.toml"), "{text}");
         assert_eq!(exit::classify(&err).exit, Exit::Config);
         assert!(read_config(&dir.path().join("missing.toml"), false, true).unwrap().is_none());
         assert!(read_config(&dir.path().join("missing.toml"), true, true).is_err());
