@@ -115,3 +115,18 @@ fn global_options_work_after_the_subcommand_and_before() {
     cmd.args(["list", "--user-id", "5", "-o", "json"]).assert().success();
     mock.assert();
 }
+
+#[test]
+fn colour_follows_the_flag_then_no_color_then_clicolor_force() {
+    let (server, _mock) = ok_server(json!({}), 5);
+    let esc = |out: &std::process::Output| out.stdout.contains(&0x1b);
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let (mut cmd, _home) = funnels(&endpoint(&server));
+        cmd.args(["list", "-o", "table", "--explode"]).args(args).envs(env.iter().copied()).output().unwrap()
+    };
+    assert!(!esc(&run(&[], &[])), "piped: no colour by default");
+    assert!(esc(&run(&["--color", "always"], &[("NO_COLOR", "1")])), "--color always wins");
+    assert!(!esc(&run(&["--color", "never"], &[("CLICOLOR_FORCE", "1")])), "--color never wins");
+    assert!(esc(&run(&[], &[("CLICOLOR_FORCE", "1")])), "CLICOLOR_FORCE colours a pipe");
+    assert!(!esc(&run(&[], &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")])), "NO_COLOR beats CLICOLOR_FORCE");
+}
