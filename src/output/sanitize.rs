@@ -54,7 +54,14 @@ pub fn write_json_string<W: Write + ?Sized>(w: &mut W, text: &str) -> io::Result
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
-        let b = bytes[i];
+        // Most text needs no escape at all: step over it eight bytes at a time.
+        while let Some(chunk) = bytes.get(i..i + 8) {
+            if needs_look(u64::from_le_bytes(chunk.try_into().expect("eight bytes"))) {
+                break;
+            }
+            i += 8;
+        }
+        let Some(&b) = bytes.get(i) else { break };
         if !NEEDS_LOOK[usize::from(b)] {
             i += 1;
             continue;
@@ -91,6 +98,17 @@ pub fn write_json_string<W: Write + ?Sized>(w: &mut W, text: &str) -> io::Result
     }
     w.write_all(&bytes[start..])?;
     w.write_all(b"\"")
+}
+
+/// Whether any of eight bytes is one of [`NEEDS_LOOK`] (SWAR: a byte below 0x20, or equal to `"`,
+/// `\`, DEL or 0xC2). Exact as a yes/no answer for the word.
+fn needs_look(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+    let equal = |b: u8| zero_byte(word ^ (ONES * u64::from(b)));
+    (below_space | equal(b'"') | equal(b'\\') | equal(0x7f) | equal(0xc2)) != 0
 }
 
 /// Bytes that may start something to escape: C0, `"`, `\`, DEL, and 0xC2 (the lead byte of C1).
@@ -164,5 +182,27 @@ mod tests {
     fn json_string_matches_serde_json_for_c0() {
         let c0: String = (0u8..0x20).map(char::from).chain("\"\\ok".chars()).collect();
         assert_eq!(json(&c0), serde_json::to_string(&c0).unwrap());
+    }
+
+    #[test]
+    fn the_eight_byte_check_agrees_with_the_table() {
+        for b in 0..=255u8 {
+            for position in 0..8 {
+                let mut word = [b'a'; 8];
+                word[position] = b;
+                assert_eq!(
+                    needs_look(u64::from_le_bytes(word)),
+                    NEEDS_LOOK[usize::from(b)],
+                    "byte {b:#x} at {position}"
+                );
+            }
+        }
+        assert!(!needs_look(u64::from_le_bytes(*b"\xd0\x92\xd0\xbe\xd1\x80\xd0\xbe")), "Cyrillic is clean");
+        let mut rng = fastrand::Rng::with_seed(7);
+        for _ in 0..200_000 {
+            let word: [u8; 8] = std::array::from_fn(|_| rng.u8(..));
+            let expected = word.iter().any(|&b| NEEDS_LOOK[usize::from(b)]);
+            assert_eq!(needs_look(u64::from_le_bytes(word)), expected, "{word:x?}");
+        }
     }
 }
