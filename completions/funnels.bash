@@ -649,7 +649,7 @@ _funnels() {
             return 0
             ;;
         funnels__subcmd__man)
-            opts="-o -v -q -h -V --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --color --verbose --quiet --dry-run --help --version"
+            opts="-o -v -q -h -V --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --color --verbose --quiet --dry-run --help --version list show check users login logout completions man"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -48,7 +48,7 @@ set edit:completion:arg-completer[funnels] = {|@words|
             cand login 'Open a session with login and password (login.user) and store its key'
             cand logout 'End the stored session (logout.user) and delete it'
             cand completions 'Print a completion script for SHELL'
-            cand man 'Print the man page (roff)'
+            cand man 'Print the man page (roff), or the page of one command'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'funnels;list'= {
@@ -289,7 +289,7 @@ set edit:completion:arg-completer[funnels] = {|@words|
             cand login 'Open a session with login and password (login.user) and store its key'
             cand logout 'End the stored session (logout.user) and delete it'
             cand completions 'Print a completion script for SHELL'
-            cand man 'Print the man page (roff)'
+            cand man 'Print the man page (roff), or the page of one command'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'funnels;help;list'= {

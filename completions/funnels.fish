@@ -57,7 +57,7 @@ complete -c funnels -n "__fish_funnels_needs_command" -f -a "users" -d 'List the
 complete -c funnels -n "__fish_funnels_needs_command" -f -a "login" -d 'Open a session with login and password (login.user) and store its key'
 complete -c funnels -n "__fish_funnels_needs_command" -f -a "logout" -d 'End the stored session (logout.user) and delete it'
 complete -c funnels -n "__fish_funnels_needs_command" -f -a "completions" -d 'Print a completion script for SHELL'
-complete -c funnels -n "__fish_funnels_needs_command" -f -a "man" -d 'Print the man page (roff)'
+complete -c funnels -n "__fish_funnels_needs_command" -f -a "man" -d 'Print the man page (roff), or the page of one command'
 complete -c funnels -n "__fish_funnels_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c funnels -n "__fish_funnels_using_subcommand list" -l filter -d 'A condition `FIELD OP [VALUE]`, e.g. `name=Main`, `name like %Sales%`, `ext_id in 1,2,3`; repeatable, AND-ed' -r
 complete -c funnels -n "__fish_funnels_using_subcommand list" -l filter-json -d 'A raw API filter object sent unchanged: JSON text, @FILE, or - for standard input' -r
@@ -304,5 +304,5 @@ complete -c funnels -n "__fish_funnels_using_subcommand help; and not __fish_see
 complete -c funnels -n "__fish_funnels_using_subcommand help; and not __fish_seen_subcommand_from list show check users login logout completions man help" -f -a "login" -d 'Open a session with login and password (login.user) and store its key'
 complete -c funnels -n "__fish_funnels_using_subcommand help; and not __fish_seen_subcommand_from list show check users login logout completions man help" -f -a "logout" -d 'End the stored session (logout.user) and delete it'
 complete -c funnels -n "__fish_funnels_using_subcommand help; and not __fish_seen_subcommand_from list show check users login logout completions man help" -f -a "completions" -d 'Print a completion script for SHELL'
-complete -c funnels -n "__fish_funnels_using_subcommand help; and not __fish_seen_subcommand_from list show check users login logout completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c funnels -n "__fish_funnels_using_subcommand help; and not __fish_seen_subcommand_from list show check users login logout completions man help" -f -a "man" -d 'Print the man page (roff), or the page of one command'
 complete -c funnels -n "__fish_funnels_using_subcommand help; and not __fish_seen_subcommand_from list show check users login logout completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -133,9 +133,9 @@ pub enum Command {
     )]
     Completions(CompletionsArgs),
 
-    /// Print the man page (roff).
-    #[command(after_help = "Examples:\n  funnels man | man -l -")]
-    Man,
+    /// Print the man page (roff), or the page of one command.
+    #[command(after_help = "Examples:\n  funnels man | man -l -\n  funnels man list > funnels-list.1")]
+    Man(ManArgs),
 }
 
 /// Options shared by every paged listing (`list` and `users`).
@@ -246,6 +246,14 @@ pub struct CompletionsArgs {
     /// The shell to print a completion script for.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// `funnels man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Print the page of this command (funnels-COMMAND.1) instead of funnels.1.
+    #[arg(value_name = "COMMAND", value_parser = ["list", "show", "check", "users", "login", "logout", "completions", "man"])]
+    pub command: Option<String>,
 }
 
 /// The vendors running the Data API (API.md §1).

@@ -26,9 +26,11 @@ use crate::rpc::Client;
 pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
     match &cli.command {
         Command::Completions(args) => return print_bytes(&docs::completion(args.shell)),
-        Command::Man => {
+        Command::Man(args) => {
             let pages = docs::man_pages().context("could not render the man page")?;
-            return print_bytes(&pages[0].1);
+            let name = args.command.as_ref().map_or_else(|| "funnels.1".to_owned(), |c| format!("funnels-{c}.1"));
+            let page = pages.iter().find(|(file, _)| *file == name).context("no such man page")?;
+            return print_bytes(&page.1);
         }
         _ => {}
     }
@@ -40,7 +42,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Users(args) => users::run(&settings, args),
         Command::Login(args) => session::login(&settings, args),
         Command::Logout => session::logout(&settings),
-        Command::Completions(_) | Command::Man => unreachable!("handled above"),
+        Command::Completions(_) | Command::Man(_) => unreachable!("handled above"),
     };
     result.map_err(|err| {
         if credentials::session_in_use() && exit::classify(&err).exit == Exit::Auth {
