@@ -121,8 +121,10 @@ pub fn settle(args: &GlobalArgs) -> anyhow::Result<Settings> {
     };
     let width = if stdout_tty { comfy_table::Table::new().width() } else { None };
 
+    let stdin_tty = std::io::stdin().is_terminal();
     let token = TokenInputs {
         stdin: args.token_stdin,
+        stdin_tty,
         file_flag: args.token_file.clone(),
         env_token: std::env::var("FUNNELS_TOKEN").ok(),
         env_file: env("FUNNELS_TOKEN_FILE").map(PathBuf::from),
@@ -162,7 +164,7 @@ pub fn settle(args: &GlobalArgs) -> anyhow::Result<Settings> {
         color,
         width,
         stdout_tty,
-        stdin_tty: std::io::stdin().is_terminal(),
+        stdin_tty,
     })
 }
 

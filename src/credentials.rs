@@ -5,7 +5,7 @@
 //! `redact` the moment it is read so that no later output can show it. No prompt is ever shown here
 //! when stdin is not a terminal.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -29,6 +29,8 @@ pub fn session_in_use() -> bool {
 pub struct TokenInputs {
     /// `--token-stdin`.
     pub stdin: bool,
+    /// Standard input is a terminal (then `--token-stdin` asks without echo).
+    pub stdin_tty: bool,
     /// `--token-file`.
     pub file_flag: Option<PathBuf>,
     /// `FUNNELS_TOKEN` (set, even if empty).
@@ -73,7 +75,7 @@ impl TokenInputs {
 /// `FUNNELS_TOKEN_FILE` > profile `token` / `token_file` > stored session.
 pub fn resolve(inputs: &TokenInputs, stdin: &mut dyn BufRead, quiet: bool) -> anyhow::Result<Token> {
     let token = if inputs.stdin {
-        let raw = if std::io::stdin().is_terminal() {
+        let raw = if inputs.stdin_tty {
             rpassword::prompt_password("access token: ")
                 .map_err(|e| exit::config(format!("could not read the token from the terminal: {e}")))?
         } else {
@@ -195,6 +197,7 @@ mod tests {
     fn inputs() -> TokenInputs {
         TokenInputs {
             stdin: false,
+            stdin_tty: false,
             file_flag: None,
             env_token: None,
             env_file: None,

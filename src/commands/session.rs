@@ -2,7 +2,7 @@
 //! with mode 0600 in a 0700 folder, and ended with `logout.user` (SPEC §4).
 
 use std::fs;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, Write};
 use std::path::Path;
 
 use anyhow::Context;
@@ -36,7 +36,7 @@ pub fn login(settings: &Settings, args: &LoginArgs) -> anyhow::Result<Exit> {
         let params = LoginParams { login: "***", password: "***" };
         return super::print_line(&rpc::dry_run_body_without_token("login.user", &params));
     }
-    let stdin_tty = std::io::stdin().is_terminal();
+    let stdin_tty = settings.stdin_tty;
     if !args.password_stdin && !stdin_tty {
         return Err(Failure::new(Exit::Config, "no terminal to ask for the password")
             .hint("pass it on standard input with --password-stdin")
