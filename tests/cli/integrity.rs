@@ -238,7 +238,9 @@ fn ctrl_c_exits_130_and_leaves_no_temporary_file() {
         assert!(started.elapsed() < std::time::Duration::from_secs(10), "no temporary file appeared");
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    // The shell's own `kill`: no dependence on a kill binary being installed.
+    let signal = format!("kill -INT {}", child.id());
+    std::process::Command::new("sh").args(["-c", &signal]).status().unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130));
     assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0, "the temporary file was left behind");
