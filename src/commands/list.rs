@@ -119,7 +119,6 @@ fn all_users(settings: &Settings, listing: &Listing, client: &mut Client, args: 
                             sink(held)?;
                         }
                         total.written += outcome.written;
-                        total.requests += outcome.requests;
                         total.total = Some(total.total.unwrap_or(0) + outcome.total.unwrap_or(outcome.written));
                         total.unreachable |= outcome.unreachable;
                         total.more |= outcome.more;
