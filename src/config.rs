@@ -113,7 +113,7 @@ pub fn settle(args: &GlobalArgs) -> anyhow::Result<Settings> {
     let retries = args.retries.or(profile.retries).unwrap_or(DEFAULT_RETRIES);
     let max_wait = Duration::from_secs(args.max_wait.or(profile.max_wait).unwrap_or(DEFAULT_MAX_WAIT));
 
-    let stdout_tty = args.out.is_none() && std::io::stdout().is_terminal();
+    let stdout_tty = args.out.as_deref().is_none_or(|out| out == Path::new("-")) && std::io::stdout().is_terminal();
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,

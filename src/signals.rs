@@ -138,3 +138,17 @@ pub fn prompt_hidden(prompt: &str) -> std::io::Result<String> {
     yield_to_signal();
     answer
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_signal_has_its_own_exit_code() {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+        assert_eq!(exit_for(SIGINT).map(Exit::code), Some(130));
+        assert_eq!(exit_for(SIGTERM).map(Exit::code), Some(143));
+        assert_eq!(exit_for(SIGHUP).map(Exit::code), Some(129));
+        assert_eq!(exit_for(SIGQUIT), None);
+    }
+}

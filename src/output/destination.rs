@@ -30,7 +30,7 @@ const MAX_LINKS: usize = 40;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     /// No `--out`, `--out -`, or a name of this process's own standard output (`/dev/stdout`,
-    /// `/dev/fd/1`, `/proc/self/fd/1`) that is not a regular file.
+    /// `/dev/fd/1`, `/proc/self/fd/1`), whatever it is connected to.
     Stdout,
     /// A device, FIFO or socket (or the terminal or pipe behind `/proc/self/fd/N`): opened and
     /// written in place, no temporary file, no rename.
@@ -54,13 +54,13 @@ impl Target {
         }
         match fs::metadata(path) {
             Ok(meta) if meta.is_dir() => Err(exit::usage(format!("--out {shown} is a folder; name a file in it"))),
+            // A name for "my standard output" means just that: a socket cannot be opened by name,
+            // and a log that cron opened for appending must not be replaced by this run's output.
+            Ok(_) if is_own_stdout(path) => Ok(Target::Stdout),
             Ok(meta) if meta.is_file() => {
                 let file = fs::canonicalize(path).map_err(|e| exit::usage(format!("--out {shown}: {e}")))?;
                 Ok(Target::Replace(file))
             }
-            // A name for "my standard output" means just that, even when it is a socket (which
-            // cannot be opened by name).
-            Ok(_) if is_own_stdout(path) => Ok(Target::Stdout),
             Ok(_) => Ok(Target::Direct(path.to_owned())),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Target::Replace(new_file(path)?)),
             Err(e) => Err(exit::usage(format!("--out {shown}: {e}"))),
@@ -193,10 +193,14 @@ impl Staged {
             use std::os::unix::fs::PermissionsExt;
             builder.permissions(fs::Permissions::from_mode(0o666));
         }
+        // Locked from before the file exists until it is registered: a signal in between waits,
+        // then removes it.
+        let mut guard = pending();
         let temp = builder
             .tempfile_in(dir)
             .with_context(|| format!("could not create a temporary file in {}", dir.display()))?;
-        *pending() = Some(temp.path().to_owned());
+        *guard = Some(temp.path().to_owned());
+        drop(guard);
         let registered = Registered(temp.path().to_owned());
         Ok(Staged {
             file: BufWriter::with_capacity(BUFFER, temp),

@@ -59,6 +59,20 @@ fn out_dev_stdout_prints_and_renames_nothing() {
 }
 
 #[test]
+fn out_dev_stdout_appends_to_a_log_opened_for_appending() {
+    let (server, _m) = one_funnel();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("cron.log");
+    fs::write(&log, "earlier run\n").unwrap();
+    let (mut cmd, _home) = std_funnels(&endpoint(&server));
+    let append = fs::OpenOptions::new().append(true).open(&log).unwrap();
+    let out = cmd.args(["list", "-o", "csv", "--fields", "ext_id", "--out", "/dev/stdout"]).stdout(append).output();
+    assert_eq!(out.unwrap().status.code(), Some(0));
+    assert_eq!(fs::read_to_string(&log).unwrap(), "earlier run\next_id\r\n1\r\n", "the log was replaced");
+    assert_eq!(names(dir.path()), ["cron.log"]);
+}
+
+#[test]
 fn out_dev_null_stays_a_character_device() {
     let (server, _m) = one_funnel();
     let (mut cmd, _home) = funnels(&endpoint(&server));
