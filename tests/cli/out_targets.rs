@@ -114,6 +114,19 @@ fn out_dash_is_standard_output_not_a_file_named_dash() {
 }
 
 #[test]
+fn out_dash_on_a_terminal_is_the_terminal() {
+    // An empty table says "no funnels" on stderr only when its output is a terminal.
+    let mut server = mockito::Server::new();
+    let _m = server.mock("POST", "/v2.0").with_body_from_request(reply(result(&[], 0))).create();
+    let (cmd, _home) = std_funnels(&endpoint(&server));
+    let terminal = crate::signals::Terminal::run(&cmd, "\"$FUNNELS\" list --out -; echo \"exit=$?\"; echo done");
+    terminal.wait_for("\ndone");
+    let screen = terminal.screen();
+    assert!(screen.contains("exit=0"), "{screen}");
+    assert!(screen.contains("no funnels"), "{screen}");
+}
+
+#[test]
 fn out_symlink_stays_a_link_and_its_target_is_replaced() {
     let dir = tempfile::tempdir().unwrap();
     fs::create_dir(dir.path().join("data")).unwrap();

@@ -65,14 +65,14 @@ fn sigterm_sighup_and_sigint_during_out_remove_the_temporary_file_and_exit_143_1
 }
 
 /// A command running under `script` in a pseudo-terminal, with everything it printed so far.
-struct Terminal {
+pub struct Terminal {
     child: std::process::Child,
     screen: Arc<Mutex<String>>,
 }
 
 impl Terminal {
     /// Runs `line` with `sh` in a new pseudo-terminal; the test's environment goes along.
-    fn run(cmd: &Command, line: &str) -> Terminal {
+    pub fn run(cmd: &Command, line: &str) -> Terminal {
         let mut script = Command::new("script");
         script.env_clear();
         for (key, value) in cmd.get_envs() {
@@ -100,11 +100,11 @@ impl Terminal {
         Terminal { child, screen }
     }
 
-    fn screen(&self) -> String {
+    pub fn screen(&self) -> String {
         self.screen.lock().unwrap().clone()
     }
 
-    fn wait_for(&self, needle: &str) {
+    pub fn wait_for(&self, needle: &str) {
         wait_until(&format!("{needle:?} on the terminal"), || self.screen().contains(needle));
     }
 
