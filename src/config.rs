@@ -32,6 +32,8 @@ pub struct Settings {
     pub endpoint: String,
     /// Name of the profile in force (`default` when none), which also names the session file.
     pub profile: String,
+    /// The config file read, if any.
+    pub config_path: Option<PathBuf>,
     pub token: TokenInputs,
     pub user_id: Option<u64>,
     pub format: Format,
@@ -111,7 +113,7 @@ pub fn settle(args: &GlobalArgs) -> anyhow::Result<Settings> {
     let retries = args.retries.or(profile.retries).unwrap_or(DEFAULT_RETRIES);
     let max_wait = Duration::from_secs(args.max_wait.or(profile.max_wait).unwrap_or(DEFAULT_MAX_WAIT));
 
-    let stdout_tty = args.out.is_none() && std::io::stdout().is_terminal();
+    let stdout_tty = args.out.as_deref().is_none_or(|out| out == Path::new("-")) && std::io::stdout().is_terminal();
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -140,6 +142,7 @@ pub fn settle(args: &GlobalArgs) -> anyhow::Result<Settings> {
         platform,
         endpoint: endpoint.clone(),
         profile: profile_name,
+        config_path,
         token,
         user_id: args.user_id.or(profile.user_id),
         format: args.output.or(profile.output).unwrap_or(Format::Table),

@@ -76,7 +76,7 @@ impl TokenInputs {
 pub fn resolve(inputs: &TokenInputs, stdin: &mut dyn BufRead, quiet: bool) -> anyhow::Result<Token> {
     let token = if inputs.stdin {
         let raw = if inputs.stdin_tty {
-            rpassword::prompt_password("access token: ")
+            crate::signals::prompt_hidden("access token: ")
                 .map_err(|e| exit::config(format!("could not read the token from the terminal: {e}")))?
         } else {
             let mut line = String::new();

@@ -23,7 +23,12 @@ pub enum Exit {
     Rejected = 8,
     Incomplete = 9,
     NotFound = 10,
+    /// SIGHUP.
+    Hangup = 129,
+    /// SIGINT.
     Interrupted = 130,
+    /// SIGTERM.
+    Terminated = 143,
 }
 
 impl Exit {

@@ -15,5 +15,6 @@ pub mod pager;
 pub mod query;
 pub mod redact;
 pub mod rpc;
+pub mod signals;
 
 pub use commands::run;

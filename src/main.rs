@@ -13,11 +13,9 @@ use funnels::exit::{Exit, classify};
 use funnels::redact;
 
 fn main() -> ExitCode {
-    // Ctrl-C: leave no temporary `--out` file behind and end with the conventional 130.
-    let _ = ctrlc::set_handler(|| {
-        funnels::output::destination::abandon();
-        std::process::exit(i32::from(Exit::Interrupted.code()));
-    });
+    // First of all: SIGINT, SIGTERM and SIGHUP leave no temporary `--out` file behind and end with
+    // 130, 143 or 129.
+    let _ = funnels::signals::install(funnels::output::destination::abandon);
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) if !err.use_stderr() || err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
@@ -25,7 +23,10 @@ fn main() -> ExitCode {
         }
         Err(err) => return report(&usage_line(&err), None, Exit::Usage),
     };
-    match funnels::run(&cli) {
+    let outcome = funnels::run(&cli);
+    // A run cut short by a signal ends with the signal's code, not with what the run made of it.
+    funnels::signals::yield_to_signal();
+    match outcome {
         Ok(exit) => ExitCode::from(exit.code()),
         Err(err) => {
             let verdict = classify(&err);

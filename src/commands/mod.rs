@@ -11,30 +11,40 @@ mod show;
 mod users;
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, GlobalArgs};
 use crate::config::{self, Settings};
 use crate::credentials::{self, Token};
 use crate::docs;
 use crate::exit::{self, Exit, Failure};
+use crate::output::destination::{self, Destination};
 use crate::redact;
 use crate::rpc::Client;
 
 /// Runs the parsed command line.
 pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
     match &cli.command {
-        Command::Completions(args) => return print_bytes(&docs::completion(args.shell)),
+        Command::Completions(args) => {
+            let out = check_out_unsettled(&cli.global)?;
+            return print_bytes(out, &docs::completion(args.shell));
+        }
         Command::Man(args) => {
+            let out = check_out_unsettled(&cli.global)?;
             let pages = docs::man_pages().context("could not render the man page")?;
             let name = args.command.as_ref().map_or_else(|| "funnels.1".to_owned(), |c| format!("funnels-{c}.1"));
             let page = pages.iter().find(|(file, _)| *file == name).context("no such man page")?;
-            return print_bytes(&page.1);
+            return print_bytes(out, &page.1);
         }
         _ => {}
     }
     let settings = config::settle(&cli.global)?;
+    if !matches!(cli.command, Command::Login(_) | Command::Logout) {
+        // Before any request: `--out DIR` must not fail after the whole download.
+        destination::preflight(settings.out.as_deref(), &protected_files(&settings))?;
+    }
     let result = match &cli.command {
         Command::List(args) => list::run(&settings, args),
         Command::Show(args) => show::run(&settings, args),
@@ -67,9 +77,30 @@ pub(crate) fn connect(settings: &Settings) -> anyhow::Result<(Client, Token)> {
     Ok((client, token))
 }
 
+/// The local files a run reads its secrets and settings from, which `--out` must never overwrite.
+fn protected_files(settings: &Settings) -> Vec<(&'static str, PathBuf)> {
+    let token = &settings.token;
+    let token_files = [&token.file_flag, &token.env_file, &token.profile_file].into_iter().flatten();
+    token_files
+        .map(|path| ("token file", path.clone()))
+        .chain(settings.config_path.iter().map(|path| ("config file", path.clone())))
+        .chain(token.session_path().map(|path| ("session file", path)))
+        .collect()
+}
+
+/// `completions` and `man` read no config file (they must work when it is broken): their `--out`
+/// is checked against the files named on the command line.
+fn check_out_unsettled(global: &GlobalArgs) -> anyhow::Result<Option<&Path>> {
+    let named = [("config file", &global.config), ("token file", &global.token_file)];
+    let protected: Vec<(&str, PathBuf)> =
+        named.into_iter().filter_map(|(what, path)| path.clone().map(|path| (what, path))).collect();
+    destination::preflight(global.out.as_deref(), &protected)?;
+    Ok(global.out.as_deref())
+}
+
 /// `--count`: the number alone on a line (valid JSON and NDJSON too), to stdout or `--out`.
 pub(crate) fn print_count(settings: &Settings, n: u64) -> anyhow::Result<Exit> {
-    let mut dest = crate::output::destination::Destination::open(settings.out.as_deref())?;
+    let mut dest = Destination::open(settings.out.as_deref())?;
     writeln!(dest, "{n}").context("could not write the output")?;
     dest.commit()?;
     Ok(Exit::Success)
@@ -82,9 +113,10 @@ pub(crate) fn print_line(text: &str) -> anyhow::Result<Exit> {
     Ok(Exit::Success)
 }
 
-/// Generated text (completions, man page) to standard output.
-fn print_bytes(bytes: &[u8]) -> anyhow::Result<Exit> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(bytes).and_then(|()| out.flush()).context("could not write to standard output")?;
+/// Generated text (completions, man page) to standard output or `--out`.
+fn print_bytes(out: Option<&Path>, bytes: &[u8]) -> anyhow::Result<Exit> {
+    let mut dest = Destination::open(out)?;
+    dest.write_all(bytes).context("could not write the output")?;
+    dest.commit()?;
     Ok(Exit::Success)
 }

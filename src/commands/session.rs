@@ -52,7 +52,7 @@ pub fn login(settings: &Settings, args: &LoginArgs) -> anyhow::Result<Exit> {
         std::io::stdin().lock().read_line(&mut line).context("could not read the password from standard input")?;
         line.trim_end_matches(['\r', '\n']).to_owned()
     } else {
-        rpassword::prompt_password("password: ").context("could not read the password")?
+        crate::signals::prompt_hidden("password: ").context("could not read the password")?
     };
     if login.trim().is_empty() || password.is_empty() {
         return Err(exit::config("the login and the password must not be empty"));

@@ -9,6 +9,10 @@ mod integrity;
 mod list;
 mod network;
 mod options;
+#[cfg(unix)]
+mod out_targets;
 mod readme;
 mod sandbox;
 mod session;
+#[cfg(unix)]
+mod signals;
