@@ -32,6 +32,8 @@ pub struct Settings {
     pub endpoint: String,
     /// Name of the profile in force (`default` when none), which also names the session file.
     pub profile: String,
+    /// The config file actually read, if any (`--out` must not overwrite it).
+    pub config_path: Option<PathBuf>,
     pub token: TokenInputs,
     pub user_id: Option<u64>,
     pub format: Format,
@@ -140,6 +142,7 @@ pub fn settle(args: &GlobalArgs) -> anyhow::Result<Settings> {
         platform,
         endpoint: endpoint.clone(),
         profile: profile_name,
+        config_path,
         token,
         user_id: args.user_id.or(profile.user_id),
         format: args.output.or(profile.output).unwrap_or(Format::Table),
