@@ -55,8 +55,9 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub token_stdin: bool,
 
-    /// Client user to act for (required for agent accounts).
-    #[arg(long, global = true, env = "FUNNELS_USER_ID", value_name = "ID")]
+    /// Client user to act for (required for agent accounts), 1..=2^53 [env: FUNNELS_USER_ID]. One
+    /// from the environment or the profile is not used by --all-users.
+    #[arg(long, global = true, value_name = "ID", value_parser = clap::value_parser!(u64).range(1..=(1_u64 << 53)))]
     pub user_id: Option<u64>,
 
     /// Output format [default: table].
@@ -67,16 +68,17 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "FILE")]
     pub out: Option<PathBuf>,
 
-    /// Limit for one request in seconds, connect to last byte [default: 30].
-    #[arg(long, global = true, env = "FUNNELS_TIMEOUT", value_name = "SECS")]
+    /// Limit for one request in seconds, connect to last byte; 1..=3600 [default: 30] [env:
+    /// FUNNELS_TIMEOUT].
+    #[arg(long, global = true, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: Option<u64>,
 
-    /// Extra attempts for a transient failure [default: 3].
-    #[arg(long, global = true, env = "FUNNELS_RETRIES", value_name = "N")]
+    /// Extra attempts for a transient failure; 0..=10 [default: 3] [env: FUNNELS_RETRIES].
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=10))]
     pub retries: Option<u32>,
 
-    /// Longest total wait for a per-minute quota to reset; 0 = never wait [default: 120].
-    #[arg(long, global = true, value_name = "SECS")]
+    /// Longest total wait for a per-minute quota to reset; 0 = never wait; 0..=86400 [default: 120].
+    #[arg(long, global = true, value_name = "SECS", value_parser = clap::value_parser!(u64).range(0..=86_400))]
     pub max_wait: Option<u64>,
 
     /// When to use colour: auto (terminal without NO_COLOR), always, never.
