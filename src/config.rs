@@ -133,8 +133,7 @@ pub fn settle(args: &GlobalArgs) -> anyhow::Result<Settings> {
     };
 
     let timeout = number(("--timeout", args.timeout), Some("FUNNELS_TIMEOUT"), "timeout", TIMEOUT_RANGE)?;
-    let retries =
-        number(("--retries", args.retries.map(u64::from)), Some("FUNNELS_RETRIES"), "retries", RETRIES_RANGE)?;
+    let retries = number(("--retries", args.retries), Some("FUNNELS_RETRIES"), "retries", RETRIES_RANGE)?;
     let max_wait = number(("--max-wait", args.max_wait), None, "max_wait", MAX_WAIT_RANGE)?;
     let page_size = number(("--page-size", None), None, "page_size", PAGE_SIZE_RANGE)?;
     let user_id = number(("--user-id", args.user_id), Some("FUNNELS_USER_ID"), "user_id", USER_ID_RANGE)?;

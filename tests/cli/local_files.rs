@@ -314,9 +314,10 @@ fn out_of_range_numbers_are_usage_errors_naming_where_they_came_from() {
     const HUGE: &str = "9223372036854775808";
     let (server, mock) = untouchable();
     // (flags, environment, what the message must name, a flag it must not blame)
-    let cases: [NumberCase; 10] = [
+    let cases: [NumberCase; 11] = [
         (&["--timeout", HUGE], &[], &["--timeout", "1..=3600"], ""),
         (&["--timeout", "0"], &[], &["--timeout", "1..=3600"], ""),
+        (&["--timeout", "99999999999999999999999"], &[], &["--timeout", "1..=3600"], ""),
         (&[], &[("FUNNELS_TIMEOUT", HUGE)], &["FUNNELS_TIMEOUT", "1..=3600", HUGE], "--timeout"),
         (&["--retries", "11"], &[], &["--retries", "0..=10"], ""),
         (&[], &[("FUNNELS_RETRIES", "-1")], &["FUNNELS_RETRIES", "0..=10"], "--retries"),
