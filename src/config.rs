@@ -362,6 +362,33 @@ mod tests {
     }
 
     #[test]
+    fn numbers_come_by_precedence_within_range_naming_their_source() {
+        let place = "`timeout` of profile `p` in c.toml";
+        let env = |text: &str| Some(("FUNNELS_TIMEOUT", text.to_owned()));
+        let settle = |flag, env, profile| settle_number(("--timeout", flag), env, (place, profile), &TIMEOUT_RANGE);
+        assert_eq!(settle(Some(5), env("6"), Some(7)).unwrap(), Some((5, Origin::Flag)));
+        assert_eq!(settle(None, env(" 6 "), Some(7)).unwrap(), Some((6, Origin::Env("FUNNELS_TIMEOUT"))));
+        assert_eq!(settle(None, None, Some(7)).unwrap(), Some((7, Origin::Profile)));
+        assert_eq!(settle(None, None, None).unwrap(), None);
+
+        let err = settle(Some(3601), None, None).unwrap_err();
+        assert_eq!(
+            (err.to_string().as_str(), exit::classify(&err).exit),
+            ("--timeout must be 1..=3600, not 3601", Exit::Usage)
+        );
+        for text in ["0", "9223372036854775808", "-1", "1e3", "30s"] {
+            let err = settle(None, env(text), None).unwrap_err();
+            assert_eq!(err.to_string(), format!("FUNNELS_TIMEOUT must be a whole number in 1..=3600, not `{text}`"));
+            assert_eq!(exit::classify(&err).exit, Exit::Usage);
+        }
+        for value in [0, -1, i64::MAX, i64::MIN] {
+            let err = settle(None, None, Some(value)).unwrap_err();
+            assert_eq!(err.to_string(), format!("bad {place}: must be 1..=3600, not {value}"));
+            assert_eq!(exit::classify(&err).exit, Exit::Config);
+        }
+    }
+
+    #[test]
     fn config_rejects_unknown_keys_with_line() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.toml");

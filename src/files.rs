@@ -329,6 +329,24 @@ mod tests {
     }
 
     #[test]
+    fn a_first_line_stops_at_its_newline_and_is_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        let first = |max| {
+            let path = path.clone();
+            pump(move || File::open(path), max, true, false, SHORT).map(|(bytes, _)| bytes)
+        };
+        std::fs::write(&path, "token\nrest of a long file").unwrap();
+        assert_eq!(first(5).unwrap(), b"token\n");
+        std::fs::write(&path, "token").unwrap();
+        assert_eq!(first(5).unwrap(), b"token");
+        std::fs::write(&path, "token!\n").unwrap();
+        assert!(matches!(first(5), Err(FileError::TooLarge(5))));
+        std::fs::write(&path, "x".repeat(100_000)).unwrap();
+        assert!(matches!(first(MAX_LINE), Err(FileError::TooLarge(MAX_LINE))));
+    }
+
+    #[test]
     fn sizes_and_waits_read_well() {
         assert_eq!(size(MAX_FILE), "1 MiB");
         assert_eq!(size(MAX_LINE), "64 KiB");
