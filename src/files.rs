@@ -77,7 +77,7 @@ pub fn read_file(path: &Path, wait: Duration) -> Result<Contents, FileError> {
     // Refuse at once what can be refused without opening (opening a FIFO may block).
     admit(&std::fs::metadata(path)?, MAX_FILE, false)?;
     let path = path.to_owned();
-    let (bytes, shared) = pump(move || File::open(&path), MAX_FILE, false, false, wait)?;
+    let (bytes, shared) = pump(move || File::open(&path), Until::End(MAX_FILE), Some(wait))?;
     Ok(Contents { text: String::from_utf8(bytes).map_err(|_| FileError::NotText)?, shared })
 }
 
@@ -85,7 +85,7 @@ pub fn read_file(path: &Path, wait: Duration) -> Result<Contents, FileError> {
 /// read without the pipe wait: a person is typing.
 pub fn read_stdin(wait: Duration) -> Result<String, FileError> {
     let (file, tty) = stdin_file()?;
-    let (bytes, _) = pump(move || Ok(file), MAX_FILE, false, tty, wait)?;
+    let (bytes, _) = pump(move || Ok(file), Until::End(MAX_FILE), (!tty).then_some(wait))?;
     String::from_utf8(bytes).map_err(|_| FileError::NotText)
 }
 
@@ -93,7 +93,7 @@ pub fn read_stdin(wait: Duration) -> Result<String, FileError> {
 /// Stops at the first newline: a writer that keeps the pipe open after it is not waited for.
 pub fn read_stdin_line(wait: Duration) -> Result<String, FileError> {
     let (file, tty) = stdin_file()?;
-    let (bytes, _) = pump(move || Ok(file), MAX_LINE, true, tty, wait)?;
+    let (bytes, _) = pump(move || Ok(file), Until::Newline(MAX_LINE), (!tty).then_some(wait))?;
     let line = String::from_utf8(bytes).map_err(|_| FileError::NotText)?;
     Ok(line.trim_end_matches(['\n', '\r']).to_owned())
 }
@@ -140,6 +140,15 @@ fn admit(meta: &Metadata, max: usize, terminal_ok: bool) -> Result<(), FileError
     if terminal_ok { Ok(()) } else { Err(FileError::Device) }
 }
 
+/// How much to read, and the bound on it.
+#[derive(Debug, Clone, Copy)]
+enum Until {
+    /// The whole file, at most this many bytes.
+    End(usize),
+    /// The first line, at most this many bytes before its newline.
+    Newline(usize),
+}
+
 /// One message from the helper thread.
 enum Chunk {
     Bytes(Vec<u8>),
@@ -149,22 +158,26 @@ enum Chunk {
     Failed(FileError),
 }
 
-/// Opens and reads on a helper thread; waits at most `wait` for each step unless `patient`.
-/// Returns the bytes (the first line only, newline included, when `line`) and the `shared` flag.
+/// Opens and reads on a helper thread, waiting at most `wait` for each step (`None`: a terminal,
+/// where a person is typing). Returns the bytes (for a first line, its newline included) and
+/// whether the file is shared with group or others.
 fn pump(
     open: impl FnOnce() -> io::Result<File> + Send + 'static,
-    max: usize,
-    line: bool,
-    patient: bool,
-    wait: Duration,
+    until: Until,
+    wait: Option<Duration>,
 ) -> Result<(Vec<u8>, bool), FileError> {
+    let (max, line) = match until {
+        Until::End(max) => (max, false),
+        Until::Newline(max) => (max, true),
+    };
+    let terminal_ok = wait.is_none();
     let (tx, rx) = mpsc::sync_channel::<Chunk>(4);
     std::thread::spawn(move || {
         let mut file = match open().map_err(FileError::from).and_then(|file| {
             // The path may have been swapped between the check and the open: check the handle too.
             // (A first line is bounded as it is read: a long file behind it does not matter.)
             let meta = file.metadata()?;
-            admit(&meta, if line { usize::MAX } else { max }, patient)?;
+            admit(&meta, if line { usize::MAX } else { max }, terminal_ok)?;
             Ok((file, shared(&meta)))
         }) {
             Ok((file, shared)) => {
@@ -198,23 +211,23 @@ fn pump(
             }
         }
     });
-    let next = || if patient { rx.recv().map_err(|_| ()) } else { rx.recv_timeout(wait).map_err(|_| ()) };
+    let next = || match wait {
+        Some(wait) => rx.recv_timeout(wait).map_err(|_| FileError::Silent(wait)),
+        // Only a helper that vanished without a word ends this wait, which cannot happen.
+        None => rx.recv().map_err(|_| FileError::Io(io::Error::other("the reader stopped"))),
+    };
     let mut bytes = Vec::new();
     let mut is_shared = false;
     loop {
-        // A helper that vanished without a word cannot happen; treat it like silence.
-        match next().map_err(|()| FileError::Silent(wait))? {
+        match next()? {
             Chunk::Opened(flag) => is_shared = flag,
             Chunk::Bytes(chunk) => {
                 let start = bytes.len();
                 bytes.extend_from_slice(&chunk);
-                if line {
-                    if let Some(at) = bytes[start..].iter().position(|&b| b == b'\n') {
-                        bytes.truncate(start + at + 1);
-                    }
-                    if bytes.last() == Some(&b'\n') {
-                        return if bytes.len() > max + 1 { Err(FileError::TooLarge(max)) } else { Ok((bytes, false)) };
-                    }
+                if let Some(at) = bytes[start..].iter().position(|&b| b == b'\n').filter(|_| line) {
+                    let end = start + at;
+                    bytes.truncate(end + 1);
+                    return if end > max { Err(FileError::TooLarge(max)) } else { Ok((bytes, false)) };
                 }
                 if bytes.len() > max {
                     return Err(FileError::TooLarge(max));
@@ -334,7 +347,7 @@ mod tests {
         let path = dir.path().join("f");
         let first = |max| {
             let path = path.clone();
-            pump(move || File::open(path), max, true, false, SHORT).map(|(bytes, _)| bytes)
+            pump(move || File::open(path), Until::Newline(max), Some(SHORT)).map(|(bytes, _)| bytes)
         };
         std::fs::write(&path, "token\nrest of a long file").unwrap();
         assert_eq!(first(5).unwrap(), b"token\n");
