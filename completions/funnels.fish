@@ -31,16 +31,16 @@ uis\t'dataapi.uiscom.ru'
 callgear\t'dataapi.callgear.com'"
 complete -c funnels -n "__fish_funnels_needs_command" -l endpoint -d 'Full API URL, e.g. https://dataapi.uiscom.ru/v2.0 [default: the platform\'s URL]' -r
 complete -c funnels -n "__fish_funnels_needs_command" -l token-file -d 'File holding the access token (trimmed) [env: FUNNELS_TOKEN_FILE, below FUNNELS_TOKEN]. The token itself may be given in FUNNELS_TOKEN; there is deliberately no flag for it' -r -F
-complete -c funnels -n "__fish_funnels_needs_command" -l user-id -d 'Client user to act for (required for agent accounts)' -r
+complete -c funnels -n "__fish_funnels_needs_command" -l user-id -d 'Client user to act for (required for agent accounts), 1..=2^53 [env: FUNNELS_USER_ID]. One from the environment or the profile is not used by --all-users' -r
 complete -c funnels -n "__fish_funnels_needs_command" -s o -l output -d 'Output format [default: table]' -r -f -a "table\t'A human-readable table'
 json\t'One pretty-printed JSON array'
 ndjson\t'One compact JSON object per line'
 csv\t'RFC 4180 comma-separated values with a header row'
 tsv\t'Tab-separated values with a header row'"
 complete -c funnels -n "__fish_funnels_needs_command" -l out -d 'Write the output to FILE atomically instead of standard output' -r -F
-complete -c funnels -n "__fish_funnels_needs_command" -l timeout -d 'Limit for one request in seconds, connect to last byte [default: 30]' -r
-complete -c funnels -n "__fish_funnels_needs_command" -l retries -d 'Extra attempts for a transient failure [default: 3]' -r
-complete -c funnels -n "__fish_funnels_needs_command" -l max-wait -d 'Longest total wait for a per-minute quota to reset; 0 = never wait [default: 120]' -r
+complete -c funnels -n "__fish_funnels_needs_command" -l timeout -d 'Limit for one request in seconds, connect to last byte; 1..=3600 [default: 30] [env: FUNNELS_TIMEOUT]' -r
+complete -c funnels -n "__fish_funnels_needs_command" -l retries -d 'Extra attempts for a transient failure; 0..=10 [default: 3] [env: FUNNELS_RETRIES]' -r
+complete -c funnels -n "__fish_funnels_needs_command" -l max-wait -d 'Longest total wait for a per-minute quota to reset; 0 = never wait; 0..=86400 [default: 120]' -r
 complete -c funnels -n "__fish_funnels_needs_command" -l color -d 'When to use colour: auto (terminal without NO_COLOR), always, never' -r -f -a "auto\t'Colour only on a terminal and never with NO_COLOR'
 always\t'Always colour'
 never\t'Never colour'"
@@ -74,16 +74,16 @@ uis\t'dataapi.uiscom.ru'
 callgear\t'dataapi.callgear.com'"
 complete -c funnels -n "__fish_funnels_using_subcommand list" -l endpoint -d 'Full API URL, e.g. https://dataapi.uiscom.ru/v2.0 [default: the platform\'s URL]' -r
 complete -c funnels -n "__fish_funnels_using_subcommand list" -l token-file -d 'File holding the access token (trimmed) [env: FUNNELS_TOKEN_FILE, below FUNNELS_TOKEN]. The token itself may be given in FUNNELS_TOKEN; there is deliberately no flag for it' -r -F
-complete -c funnels -n "__fish_funnels_using_subcommand list" -l user-id -d 'Client user to act for (required for agent accounts)' -r
+complete -c funnels -n "__fish_funnels_using_subcommand list" -l user-id -d 'Client user to act for (required for agent accounts), 1..=2^53 [env: FUNNELS_USER_ID]. One from the environment or the profile is not used by --all-users' -r
 complete -c funnels -n "__fish_funnels_using_subcommand list" -s o -l output -d 'Output format [default: table]' -r -f -a "table\t'A human-readable table'
 json\t'One pretty-printed JSON array'
 ndjson\t'One compact JSON object per line'
 csv\t'RFC 4180 comma-separated values with a header row'
 tsv\t'Tab-separated values with a header row'"
 complete -c funnels -n "__fish_funnels_using_subcommand list" -l out -d 'Write the output to FILE atomically instead of standard output' -r -F
-complete -c funnels -n "__fish_funnels_using_subcommand list" -l timeout -d 'Limit for one request in seconds, connect to last byte [default: 30]' -r
-complete -c funnels -n "__fish_funnels_using_subcommand list" -l retries -d 'Extra attempts for a transient failure [default: 3]' -r
-complete -c funnels -n "__fish_funnels_using_subcommand list" -l max-wait -d 'Longest total wait for a per-minute quota to reset; 0 = never wait [default: 120]' -r
+complete -c funnels -n "__fish_funnels_using_subcommand list" -l timeout -d 'Limit for one request in seconds, connect to last byte; 1..=3600 [default: 30] [env: FUNNELS_TIMEOUT]' -r
+complete -c funnels -n "__fish_funnels_using_subcommand list" -l retries -d 'Extra attempts for a transient failure; 0..=10 [default: 3] [env: FUNNELS_RETRIES]' -r
+complete -c funnels -n "__fish_funnels_using_subcommand list" -l max-wait -d 'Longest total wait for a per-minute quota to reset; 0 = never wait; 0..=86400 [default: 120]' -r
 complete -c funnels -n "__fish_funnels_using_subcommand list" -l color -d 'When to use colour: auto (terminal without NO_COLOR), always, never' -r -f -a "auto\t'Colour only on a terminal and never with NO_COLOR'
 always\t'Always colour'
 never\t'Never colour'"
@@ -108,16 +108,16 @@ uis\t'dataapi.uiscom.ru'
 callgear\t'dataapi.callgear.com'"
 complete -c funnels -n "__fish_funnels_using_subcommand show" -l endpoint -d 'Full API URL, e.g. https://dataapi.uiscom.ru/v2.0 [default: the platform\'s URL]' -r
 complete -c funnels -n "__fish_funnels_using_subcommand show" -l token-file -d 'File holding the access token (trimmed) [env: FUNNELS_TOKEN_FILE, below FUNNELS_TOKEN]. The token itself may be given in FUNNELS_TOKEN; there is deliberately no flag for it' -r -F
-complete -c funnels -n "__fish_funnels_using_subcommand show" -l user-id -d 'Client user to act for (required for agent accounts)' -r
+complete -c funnels -n "__fish_funnels_using_subcommand show" -l user-id -d 'Client user to act for (required for agent accounts), 1..=2^53 [env: FUNNELS_USER_ID]. One from the environment or the profile is not used by --all-users' -r
 complete -c funnels -n "__fish_funnels_using_subcommand show" -s o -l output -d 'Output format [default: table]' -r -f -a "table\t'A human-readable table'
 json\t'One pretty-printed JSON array'
 ndjson\t'One compact JSON object per line'
 csv\t'RFC 4180 comma-separated values with a header row'
 tsv\t'Tab-separated values with a header row'"
 complete -c funnels -n "__fish_funnels_using_subcommand show" -l out -d 'Write the output to FILE atomically instead of standard output' -r -F
-complete -c funnels -n "__fish_funnels_using_subcommand show" -l timeout -d 'Limit for one request in seconds, connect to last byte [default: 30]' -r
-complete -c funnels -n "__fish_funnels_using_subcommand show" -l retries -d 'Extra attempts for a transient failure [default: 3]' -r
-complete -c funnels -n "__fish_funnels_using_subcommand show" -l max-wait -d 'Longest total wait for a per-minute quota to reset; 0 = never wait [default: 120]' -r
+complete -c funnels -n "__fish_funnels_using_subcommand show" -l timeout -d 'Limit for one request in seconds, connect to last byte; 1..=3600 [default: 30] [env: FUNNELS_TIMEOUT]' -r
+complete -c funnels -n "__fish_funnels_using_subcommand show" -l retries -d 'Extra attempts for a transient failure; 0..=10 [default: 3] [env: FUNNELS_RETRIES]' -r
+complete -c funnels -n "__fish_funnels_using_subcommand show" -l max-wait -d 'Longest total wait for a per-minute quota to reset; 0 = never wait; 0..=86400 [default: 120]' -r
 complete -c funnels -n "__fish_funnels_using_subcommand show" -l color -d 'When to use colour: auto (terminal without NO_COLOR), always, never' -r -f -a "auto\t'Colour only on a terminal and never with NO_COLOR'
 always\t'Always colour'
 never\t'Never colour'"
@@ -134,16 +134,16 @@ uis\t'dataapi.uiscom.ru'
 callgear\t'dataapi.callgear.com'"
 complete -c funnels -n "__fish_funnels_using_subcommand check" -l endpoint -d 'Full API URL, e.g. https://dataapi.uiscom.ru/v2.0 [default: the platform\'s URL]' -r
 complete -c funnels -n "__fish_funnels_using_subcommand check" -l token-file -d 'File holding the access token (trimmed) [env: FUNNELS_TOKEN_FILE, below FUNNELS_TOKEN]. The token itself may be given in FUNNELS_TOKEN; there is deliberately no flag for it' -r -F
-complete -c funnels -n "__fish_funnels_using_subcommand check" -l user-id -d 'Client user to act for (required for agent accounts)' -r
+complete -c funnels -n "__fish_funnels_using_subcommand check" -l user-id -d 'Client user to act for (required for agent accounts), 1..=2^53 [env: FUNNELS_USER_ID]. One from the environment or the profile is not used by --all-users' -r
 complete -c funnels -n "__fish_funnels_using_subcommand check" -s o -l output -d 'Output format [default: table]' -r -f -a "table\t'A human-readable table'
 json\t'One pretty-printed JSON array'
 ndjson\t'One compact JSON object per line'
 csv\t'RFC 4180 comma-separated values with a header row'
 tsv\t'Tab-separated values with a header row'"
 complete -c funnels -n "__fish_funnels_using_subcommand check" -l out -d 'Write the output to FILE atomically instead of standard output' -r -F
-complete -c funnels -n "__fish_funnels_using_subcommand check" -l timeout -d 'Limit for one request in seconds, connect to last byte [default: 30]' -r
-complete -c funnels -n "__fish_funnels_using_subcommand check" -l retries -d 'Extra attempts for a transient failure [default: 3]' -r
-complete -c funnels -n "__fish_funnels_using_subcommand check" -l max-wait -d 'Longest total wait for a per-minute quota to reset; 0 = never wait [default: 120]' -r
+complete -c funnels -n "__fish_funnels_using_subcommand check" -l timeout -d 'Limit for one request in seconds, connect to last byte; 1..=3600 [default: 30] [env: FUNNELS_TIMEOUT]' -r
+complete -c funnels -n "__fish_funnels_using_subcommand check" -l retries -d 'Extra attempts for a transient failure; 0..=10 [default: 3] [env: FUNNELS_RETRIES]' -r
+complete -c funnels -n "__fish_funnels_using_subcommand check" -l max-wait -d 'Longest total wait for a per-minute quota to reset; 0 = never wait; 0..=86400 [default: 120]' -r
 complete -c funnels -n "__fish_funnels_using_subcommand check" -l color -d 'When to use colour: auto (terminal without NO_COLOR), always, never' -r -f -a "auto\t'Colour only on a terminal and never with NO_COLOR'
 always\t'Always colour'
 never\t'Never colour'"
@@ -167,16 +167,16 @@ uis\t'dataapi.uiscom.ru'
 callgear\t'dataapi.callgear.com'"
 complete -c funnels -n "__fish_funnels_using_subcommand users" -l endpoint -d 'Full API URL, e.g. https://dataapi.uiscom.ru/v2.0 [default: the platform\'s URL]' -r
 complete -c funnels -n "__fish_funnels_using_subcommand users" -l token-file -d 'File holding the access token (trimmed) [env: FUNNELS_TOKEN_FILE, below FUNNELS_TOKEN]. The token itself may be given in FUNNELS_TOKEN; there is deliberately no flag for it' -r -F
-complete -c funnels -n "__fish_funnels_using_subcommand users" -l user-id -d 'Client user to act for (required for agent accounts)' -r
+complete -c funnels -n "__fish_funnels_using_subcommand users" -l user-id -d 'Client user to act for (required for agent accounts), 1..=2^53 [env: FUNNELS_USER_ID]. One from the environment or the profile is not used by --all-users' -r
 complete -c funnels -n "__fish_funnels_using_subcommand users" -s o -l output -d 'Output format [default: table]' -r -f -a "table\t'A human-readable table'
 json\t'One pretty-printed JSON array'
 ndjson\t'One compact JSON object per line'
 csv\t'RFC 4180 comma-separated values with a header row'
 tsv\t'Tab-separated values with a header row'"
 complete -c funnels -n "__fish_funnels_using_subcommand users" -l out -d 'Write the output to FILE atomically instead of standard output' -r -F
-complete -c funnels -n "__fish_funnels_using_subcommand users" -l timeout -d 'Limit for one request in seconds, connect to last byte [default: 30]' -r
-complete -c funnels -n "__fish_funnels_using_subcommand users" -l retries -d 'Extra attempts for a transient failure [default: 3]' -r
-complete -c funnels -n "__fish_funnels_using_subcommand users" -l max-wait -d 'Longest total wait for a per-minute quota to reset; 0 = never wait [default: 120]' -r
+complete -c funnels -n "__fish_funnels_using_subcommand users" -l timeout -d 'Limit for one request in seconds, connect to last byte; 1..=3600 [default: 30] [env: FUNNELS_TIMEOUT]' -r
+complete -c funnels -n "__fish_funnels_using_subcommand users" -l retries -d 'Extra attempts for a transient failure; 0..=10 [default: 3] [env: FUNNELS_RETRIES]' -r
+complete -c funnels -n "__fish_funnels_using_subcommand users" -l max-wait -d 'Longest total wait for a per-minute quota to reset; 0 = never wait; 0..=86400 [default: 120]' -r
 complete -c funnels -n "__fish_funnels_using_subcommand users" -l color -d 'When to use colour: auto (terminal without NO_COLOR), always, never' -r -f -a "auto\t'Colour only on a terminal and never with NO_COLOR'
 always\t'Always colour'
 never\t'Never colour'"
@@ -199,16 +199,16 @@ uis\t'dataapi.uiscom.ru'
 callgear\t'dataapi.callgear.com'"
 complete -c funnels -n "__fish_funnels_using_subcommand login" -l endpoint -d 'Full API URL, e.g. https://dataapi.uiscom.ru/v2.0 [default: the platform\'s URL]' -r
 complete -c funnels -n "__fish_funnels_using_subcommand login" -l token-file -d 'File holding the access token (trimmed) [env: FUNNELS_TOKEN_FILE, below FUNNELS_TOKEN]. The token itself may be given in FUNNELS_TOKEN; there is deliberately no flag for it' -r -F
-complete -c funnels -n "__fish_funnels_using_subcommand login" -l user-id -d 'Client user to act for (required for agent accounts)' -r
+complete -c funnels -n "__fish_funnels_using_subcommand login" -l user-id -d 'Client user to act for (required for agent accounts), 1..=2^53 [env: FUNNELS_USER_ID]. One from the environment or the profile is not used by --all-users' -r
 complete -c funnels -n "__fish_funnels_using_subcommand login" -s o -l output -d 'Output format [default: table]' -r -f -a "table\t'A human-readable table'
 json\t'One pretty-printed JSON array'
 ndjson\t'One compact JSON object per line'
 csv\t'RFC 4180 comma-separated values with a header row'
 tsv\t'Tab-separated values with a header row'"
 complete -c funnels -n "__fish_funnels_using_subcommand login" -l out -d 'Write the output to FILE atomically instead of standard output' -r -F
-complete -c funnels -n "__fish_funnels_using_subcommand login" -l timeout -d 'Limit for one request in seconds, connect to last byte [default: 30]' -r
-complete -c funnels -n "__fish_funnels_using_subcommand login" -l retries -d 'Extra attempts for a transient failure [default: 3]' -r
-complete -c funnels -n "__fish_funnels_using_subcommand login" -l max-wait -d 'Longest total wait for a per-minute quota to reset; 0 = never wait [default: 120]' -r
+complete -c funnels -n "__fish_funnels_using_subcommand login" -l timeout -d 'Limit for one request in seconds, connect to last byte; 1..=3600 [default: 30] [env: FUNNELS_TIMEOUT]' -r
+complete -c funnels -n "__fish_funnels_using_subcommand login" -l retries -d 'Extra attempts for a transient failure; 0..=10 [default: 3] [env: FUNNELS_RETRIES]' -r
+complete -c funnels -n "__fish_funnels_using_subcommand login" -l max-wait -d 'Longest total wait for a per-minute quota to reset; 0 = never wait; 0..=86400 [default: 120]' -r
 complete -c funnels -n "__fish_funnels_using_subcommand login" -l color -d 'When to use colour: auto (terminal without NO_COLOR), always, never' -r -f -a "auto\t'Colour only on a terminal and never with NO_COLOR'
 always\t'Always colour'
 never\t'Never colour'"
@@ -226,16 +226,16 @@ uis\t'dataapi.uiscom.ru'
 callgear\t'dataapi.callgear.com'"
 complete -c funnels -n "__fish_funnels_using_subcommand logout" -l endpoint -d 'Full API URL, e.g. https://dataapi.uiscom.ru/v2.0 [default: the platform\'s URL]' -r
 complete -c funnels -n "__fish_funnels_using_subcommand logout" -l token-file -d 'File holding the access token (trimmed) [env: FUNNELS_TOKEN_FILE, below FUNNELS_TOKEN]. The token itself may be given in FUNNELS_TOKEN; there is deliberately no flag for it' -r -F
-complete -c funnels -n "__fish_funnels_using_subcommand logout" -l user-id -d 'Client user to act for (required for agent accounts)' -r
+complete -c funnels -n "__fish_funnels_using_subcommand logout" -l user-id -d 'Client user to act for (required for agent accounts), 1..=2^53 [env: FUNNELS_USER_ID]. One from the environment or the profile is not used by --all-users' -r
 complete -c funnels -n "__fish_funnels_using_subcommand logout" -s o -l output -d 'Output format [default: table]' -r -f -a "table\t'A human-readable table'
 json\t'One pretty-printed JSON array'
 ndjson\t'One compact JSON object per line'
 csv\t'RFC 4180 comma-separated values with a header row'
 tsv\t'Tab-separated values with a header row'"
 complete -c funnels -n "__fish_funnels_using_subcommand logout" -l out -d 'Write the output to FILE atomically instead of standard output' -r -F
-complete -c funnels -n "__fish_funnels_using_subcommand logout" -l timeout -d 'Limit for one request in seconds, connect to last byte [default: 30]' -r
-complete -c funnels -n "__fish_funnels_using_subcommand logout" -l retries -d 'Extra attempts for a transient failure [default: 3]' -r
-complete -c funnels -n "__fish_funnels_using_subcommand logout" -l max-wait -d 'Longest total wait for a per-minute quota to reset; 0 = never wait [default: 120]' -r
+complete -c funnels -n "__fish_funnels_using_subcommand logout" -l timeout -d 'Limit for one request in seconds, connect to last byte; 1..=3600 [default: 30] [env: FUNNELS_TIMEOUT]' -r
+complete -c funnels -n "__fish_funnels_using_subcommand logout" -l retries -d 'Extra attempts for a transient failure; 0..=10 [default: 3] [env: FUNNELS_RETRIES]' -r
+complete -c funnels -n "__fish_funnels_using_subcommand logout" -l max-wait -d 'Longest total wait for a per-minute quota to reset; 0 = never wait; 0..=86400 [default: 120]' -r
 complete -c funnels -n "__fish_funnels_using_subcommand logout" -l color -d 'When to use colour: auto (terminal without NO_COLOR), always, never' -r -f -a "auto\t'Colour only on a terminal and never with NO_COLOR'
 always\t'Always colour'
 never\t'Never colour'"
@@ -252,16 +252,16 @@ uis\t'dataapi.uiscom.ru'
 callgear\t'dataapi.callgear.com'"
 complete -c funnels -n "__fish_funnels_using_subcommand completions" -l endpoint -d 'Full API URL, e.g. https://dataapi.uiscom.ru/v2.0 [default: the platform\'s URL]' -r
 complete -c funnels -n "__fish_funnels_using_subcommand completions" -l token-file -d 'File holding the access token (trimmed) [env: FUNNELS_TOKEN_FILE, below FUNNELS_TOKEN]. The token itself may be given in FUNNELS_TOKEN; there is deliberately no flag for it' -r -F
-complete -c funnels -n "__fish_funnels_using_subcommand completions" -l user-id -d 'Client user to act for (required for agent accounts)' -r
+complete -c funnels -n "__fish_funnels_using_subcommand completions" -l user-id -d 'Client user to act for (required for agent accounts), 1..=2^53 [env: FUNNELS_USER_ID]. One from the environment or the profile is not used by --all-users' -r
 complete -c funnels -n "__fish_funnels_using_subcommand completions" -s o -l output -d 'Output format [default: table]' -r -f -a "table\t'A human-readable table'
 json\t'One pretty-printed JSON array'
 ndjson\t'One compact JSON object per line'
 csv\t'RFC 4180 comma-separated values with a header row'
 tsv\t'Tab-separated values with a header row'"
 complete -c funnels -n "__fish_funnels_using_subcommand completions" -l out -d 'Write the output to FILE atomically instead of standard output' -r -F
-complete -c funnels -n "__fish_funnels_using_subcommand completions" -l timeout -d 'Limit for one request in seconds, connect to last byte [default: 30]' -r
-complete -c funnels -n "__fish_funnels_using_subcommand completions" -l retries -d 'Extra attempts for a transient failure [default: 3]' -r
-complete -c funnels -n "__fish_funnels_using_subcommand completions" -l max-wait -d 'Longest total wait for a per-minute quota to reset; 0 = never wait [default: 120]' -r
+complete -c funnels -n "__fish_funnels_using_subcommand completions" -l timeout -d 'Limit for one request in seconds, connect to last byte; 1..=3600 [default: 30] [env: FUNNELS_TIMEOUT]' -r
+complete -c funnels -n "__fish_funnels_using_subcommand completions" -l retries -d 'Extra attempts for a transient failure; 0..=10 [default: 3] [env: FUNNELS_RETRIES]' -r
+complete -c funnels -n "__fish_funnels_using_subcommand completions" -l max-wait -d 'Longest total wait for a per-minute quota to reset; 0 = never wait; 0..=86400 [default: 120]' -r
 complete -c funnels -n "__fish_funnels_using_subcommand completions" -l color -d 'When to use colour: auto (terminal without NO_COLOR), always, never' -r -f -a "auto\t'Colour only on a terminal and never with NO_COLOR'
 always\t'Always colour'
 never\t'Never colour'"
@@ -278,16 +278,16 @@ uis\t'dataapi.uiscom.ru'
 callgear\t'dataapi.callgear.com'"
 complete -c funnels -n "__fish_funnels_using_subcommand man" -l endpoint -d 'Full API URL, e.g. https://dataapi.uiscom.ru/v2.0 [default: the platform\'s URL]' -r
 complete -c funnels -n "__fish_funnels_using_subcommand man" -l token-file -d 'File holding the access token (trimmed) [env: FUNNELS_TOKEN_FILE, below FUNNELS_TOKEN]. The token itself may be given in FUNNELS_TOKEN; there is deliberately no flag for it' -r -F
-complete -c funnels -n "__fish_funnels_using_subcommand man" -l user-id -d 'Client user to act for (required for agent accounts)' -r
+complete -c funnels -n "__fish_funnels_using_subcommand man" -l user-id -d 'Client user to act for (required for agent accounts), 1..=2^53 [env: FUNNELS_USER_ID]. One from the environment or the profile is not used by --all-users' -r
 complete -c funnels -n "__fish_funnels_using_subcommand man" -s o -l output -d 'Output format [default: table]' -r -f -a "table\t'A human-readable table'
 json\t'One pretty-printed JSON array'
 ndjson\t'One compact JSON object per line'
 csv\t'RFC 4180 comma-separated values with a header row'
 tsv\t'Tab-separated values with a header row'"
 complete -c funnels -n "__fish_funnels_using_subcommand man" -l out -d 'Write the output to FILE atomically instead of standard output' -r -F
-complete -c funnels -n "__fish_funnels_using_subcommand man" -l timeout -d 'Limit for one request in seconds, connect to last byte [default: 30]' -r
-complete -c funnels -n "__fish_funnels_using_subcommand man" -l retries -d 'Extra attempts for a transient failure [default: 3]' -r
-complete -c funnels -n "__fish_funnels_using_subcommand man" -l max-wait -d 'Longest total wait for a per-minute quota to reset; 0 = never wait [default: 120]' -r
+complete -c funnels -n "__fish_funnels_using_subcommand man" -l timeout -d 'Limit for one request in seconds, connect to last byte; 1..=3600 [default: 30] [env: FUNNELS_TIMEOUT]' -r
+complete -c funnels -n "__fish_funnels_using_subcommand man" -l retries -d 'Extra attempts for a transient failure; 0..=10 [default: 3] [env: FUNNELS_RETRIES]' -r
+complete -c funnels -n "__fish_funnels_using_subcommand man" -l max-wait -d 'Longest total wait for a per-minute quota to reset; 0 = never wait; 0..=86400 [default: 120]' -r
 complete -c funnels -n "__fish_funnels_using_subcommand man" -l color -d 'When to use colour: auto (terminal without NO_COLOR), always, never' -r -f -a "auto\t'Colour only on a terminal and never with NO_COLOR'
 always\t'Always colour'
 never\t'Never colour'"

@@ -55,8 +55,9 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub token_stdin: bool,
 
-    /// Client user to act for (required for agent accounts).
-    #[arg(long, global = true, env = "FUNNELS_USER_ID", value_name = "ID")]
+    /// Client user to act for (required for agent accounts), 1..=2^53 [env: FUNNELS_USER_ID]. One
+    /// from the environment or the profile is not used by --all-users.
+    #[arg(long, global = true, value_name = "ID", value_parser = ranged::<1, { 1 << 53 }>)]
     pub user_id: Option<u64>,
 
     /// Output format [default: table].
@@ -67,16 +68,17 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "FILE")]
     pub out: Option<PathBuf>,
 
-    /// Limit for one request in seconds, connect to last byte [default: 30].
-    #[arg(long, global = true, env = "FUNNELS_TIMEOUT", value_name = "SECS")]
+    /// Limit for one request in seconds, connect to last byte; 1..=3600 [default: 30] [env:
+    /// FUNNELS_TIMEOUT].
+    #[arg(long, global = true, value_name = "SECS", value_parser = ranged::<1, 3600>)]
     pub timeout: Option<u64>,
 
-    /// Extra attempts for a transient failure [default: 3].
-    #[arg(long, global = true, env = "FUNNELS_RETRIES", value_name = "N")]
-    pub retries: Option<u32>,
+    /// Extra attempts for a transient failure; 0..=10 [default: 3] [env: FUNNELS_RETRIES].
+    #[arg(long, global = true, value_name = "N", value_parser = ranged::<0, 10>)]
+    pub retries: Option<u64>,
 
-    /// Longest total wait for a per-minute quota to reset; 0 = never wait [default: 120].
-    #[arg(long, global = true, value_name = "SECS")]
+    /// Longest total wait for a per-minute quota to reset; 0 = never wait; 0..=86400 [default: 120].
+    #[arg(long, global = true, value_name = "SECS", value_parser = ranged::<0, 86_400>)]
     pub max_wait: Option<u64>,
 
     /// When to use colour: auto (terminal without NO_COLOR), always, never.
@@ -162,15 +164,15 @@ pub struct QueryArgs {
     pub fields: Option<String>,
 
     /// At most N records in total (N >= 1), fetched over as many pages as needed.
-    #[arg(long, value_name = "N", conflicts_with = "all")]
+    #[arg(long, value_name = "N", conflicts_with = "all", value_parser = ranged::<1, { u64::MAX }>)]
     pub limit: Option<u64>,
 
     /// Start at record N (0..=100000).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = ranged::<0, 100_000>)]
     pub offset: Option<u64>,
 
     /// Records per request, 1..=10000 [default: 10000].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = ranged::<1, 10_000>)]
     pub page_size: Option<u64>,
 
     /// Follow offsets until every record is fetched.
@@ -256,6 +258,14 @@ pub struct ManArgs {
     pub command: Option<String>,
 }
 
+/// A whole number in `LO..=HI` (SPEC §2 "Numbers"): the message names the range whatever is wrong
+/// with the value, where clap's own parser would say only "number too large to fit in target type".
+fn ranged<const LO: u64, const HI: u64>(text: &str) -> Result<u64, String> {
+    let range =
+        if HI == u64::MAX { format!("a whole number ≥ {LO}") } else { format!("a whole number in {LO}..={HI}") };
+    text.trim().parse::<u64>().ok().filter(|n| (LO..=HI).contains(n)).ok_or(format!("expected {range}"))
+}
+
 /// The vendors running the Data API (API.md §1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -302,5 +312,17 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn ranged_numbers_name_their_range_whatever_is_wrong() {
+        use super::ranged;
+        assert_eq!(ranged::<1, 3600>("3600"), Ok(3600));
+        assert_eq!(ranged::<1, 3600>(" 7 "), Ok(7));
+        for bad in ["0", "3601", "-1", "9223372036854775808", "99999999999999999999999", "1.5", "", "x"] {
+            assert_eq!(ranged::<1, 3600>(bad), Err("expected a whole number in 1..=3600".to_owned()), "{bad}");
+        }
+        assert_eq!(ranged::<1, { u64::MAX }>("0"), Err("expected a whole number ≥ 1".to_owned()));
+        assert_eq!(ranged::<1, { u64::MAX }>("18446744073709551615"), Ok(u64::MAX));
     }
 }

@@ -1,12 +1,15 @@
 //! Command line + environment + config file → one validated [`Settings`]; nothing later sees `Cli`.
 //!
-//! Precedence is settled here once (SPEC §2): flag > environment (clap reads most variables) >
-//! profile of the config file (SPEC §9) > built-in default. Facts about the environment (is stdout a
-//! terminal, its width, colour) are captured once as well.
+//! Precedence is settled here once (SPEC §2): flag > environment > profile of the config file
+//! (SPEC §9) > built-in default. clap reads the textual variables; the numeric ones are read here, so
+//! that a bad value is reported under its own name ("FUNNELS_TIMEOUT") with its range, not under a
+//! flag the user never typed. Every number is range-checked before anything uses it. Facts about the
+//! environment (is stdout a terminal, its width, colour) are captured once as well.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::net::IpAddr;
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -16,12 +19,21 @@ use serde::Deserialize;
 use crate::cli::{ColorChoice, Format, GlobalArgs, Platform};
 use crate::credentials::TokenInputs;
 use crate::exit::{self, Exit, Failure};
+use crate::files;
 use crate::rpc::ClientOptions;
 
 /// Built-in defaults of SPEC §2.
 const DEFAULT_TIMEOUT: u64 = 30;
 const DEFAULT_RETRIES: u32 = 3;
 const DEFAULT_MAX_WAIT: u64 = 120;
+
+/// The ranges of SPEC §2. Flags are also held to them by clap (`cli.rs`).
+pub const TIMEOUT_RANGE: RangeInclusive<u64> = 1..=3600;
+pub const RETRIES_RANGE: RangeInclusive<u64> = 0..=10;
+pub const MAX_WAIT_RANGE: RangeInclusive<u64> = 0..=86_400;
+pub const PAGE_SIZE_RANGE: RangeInclusive<u64> = 1..=10_000;
+/// User ids are the API's numbers; 2^53 is the largest integer every JSON reader keeps exactly.
+pub const USER_ID_RANGE: RangeInclusive<u64> = 1..=(1 << 53);
 const MAX_CONNECT: Duration = Duration::from_secs(10);
 const MAX_BODY: u64 = 256 * 1024 * 1024;
 
@@ -32,10 +44,12 @@ pub struct Settings {
     pub endpoint: String,
     /// Name of the profile in force (`default` when none), which also names the session file.
     pub profile: String,
-    /// The config file read, if any.
+    /// The config file actually read, if any (`--out` must not overwrite it).
     pub config_path: Option<PathBuf>,
     pub token: TokenInputs,
     pub user_id: Option<u64>,
+    /// Where `user_id` came from: `--all-users` refuses only one typed on the command line.
+    pub user_id_origin: Option<Origin>,
     pub format: Format,
     pub out: Option<PathBuf>,
     /// The profile's `page_size`, used when `--page-size` is not given.
@@ -51,6 +65,19 @@ pub struct Settings {
     /// Output goes to a terminal (stdout without `--out`).
     pub stdout_tty: bool,
     pub stdin_tty: bool,
+    /// How long a pipe or FIFO read as a local file may send nothing (SPEC §2: 10 s).
+    pub pipe_wait: Duration,
+}
+
+/// Where a setting came from, so that messages name it rather than a flag never typed (SPEC §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The command line.
+    Flag,
+    /// An environment variable.
+    Env(&'static str),
+    /// The profile in force.
+    Profile,
 }
 
 /// The config file (SPEC §9).
@@ -68,25 +95,32 @@ struct ConfigFile {
 struct Profile {
     platform: Option<Platform>,
     endpoint: Option<String>,
-    user_id: Option<u64>,
+    // Numbers are read as TOML's own integers and range-checked in `settle`, so that `-1` or a
+    // huge value gets the same message, naming the key, the file and the range.
+    user_id: Option<i64>,
     token: Option<String>,
     token_file: Option<PathBuf>,
     output: Option<Format>,
-    page_size: Option<u64>,
-    timeout: Option<u64>,
-    retries: Option<u32>,
-    max_wait: Option<u64>,
+    page_size: Option<i64>,
+    timeout: Option<i64>,
+    retries: Option<i64>,
+    max_wait: Option<i64>,
 }
 
 /// Reads the environment and the config file and settles every policy.
 pub fn settle(args: &GlobalArgs) -> anyhow::Result<Settings> {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let home = Xdg::new().ok();
+    let pipe_wait = knob_ms("FUNNELS_PIPE_WAIT_MS", files::PIPE_WAIT);
 
-    let (profile_name, profile, config_path) = load_profile(args, home.as_ref())?;
+    let (profile_name, profile, config_path) = load_profile(args, home.as_ref(), pipe_wait)?;
     let in_config = |key: &str| match &config_path {
         Some(path) => format!("`{key}` of profile `{profile_name}` in {}", path.display()),
         None => format!("`{key}`"),
+    };
+    let number = |flag: (&str, Option<u64>), var: Option<&'static str>, key: &str, range: RangeInclusive<u64>| {
+        let from_env = var.and_then(|name| env(name).map(|text| (name, text)));
+        settle_number(flag, from_env, (&in_config(key), profile_value(&profile, key)), &range)
     };
 
     let platform = args.platform.or(profile.platform).unwrap_or(Platform::Comagic);
@@ -98,20 +132,15 @@ pub fn settle(args: &GlobalArgs) -> anyhow::Result<Settings> {
         (None, None) => default_endpoint(platform).to_owned(),
     };
 
-    let timeout = args.timeout.or(profile.timeout).unwrap_or(DEFAULT_TIMEOUT);
-    if timeout == 0 {
-        return Err(if args.timeout.is_some() {
-            exit::usage("--timeout must be at least 1 second")
-        } else {
-            exit::config(format!("bad {}: must be at least 1", in_config("timeout")))
-        });
-    }
-    if profile.page_size.is_some_and(|size| !(1..=10_000).contains(&size)) {
-        return Err(exit::config(format!("bad {}: must be 1..=10000", in_config("page_size"))));
-    }
-    let timeout = Duration::from_secs(timeout);
-    let retries = args.retries.or(profile.retries).unwrap_or(DEFAULT_RETRIES);
-    let max_wait = Duration::from_secs(args.max_wait.or(profile.max_wait).unwrap_or(DEFAULT_MAX_WAIT));
+    let timeout = number(("--timeout", args.timeout), Some("FUNNELS_TIMEOUT"), "timeout", TIMEOUT_RANGE)?;
+    let retries = number(("--retries", args.retries), Some("FUNNELS_RETRIES"), "retries", RETRIES_RANGE)?;
+    let max_wait = number(("--max-wait", args.max_wait), None, "max_wait", MAX_WAIT_RANGE)?;
+    let page_size = number(("--page-size", None), None, "page_size", PAGE_SIZE_RANGE)?;
+    let user_id = number(("--user-id", args.user_id), Some("FUNNELS_USER_ID"), "user_id", USER_ID_RANGE)?;
+
+    let timeout = Duration::from_secs(timeout.map_or(DEFAULT_TIMEOUT, |(v, _)| v));
+    let retries = retries.map_or(DEFAULT_RETRIES, |(v, _)| u32::try_from(v).unwrap_or(DEFAULT_RETRIES));
+    let max_wait = Duration::from_secs(max_wait.map_or(DEFAULT_MAX_WAIT, |(v, _)| v));
 
     let stdout_tty = args.out.as_deref().is_none_or(|out| out == Path::new("-")) && std::io::stdout().is_terminal();
     let color = match args.color {
@@ -136,6 +165,7 @@ pub fn settle(args: &GlobalArgs) -> anyhow::Result<Settings> {
         platform,
         endpoint: endpoint.clone(),
         profile: profile_name.clone(),
+        pipe_wait,
     };
 
     Ok(Settings {
@@ -144,19 +174,20 @@ pub fn settle(args: &GlobalArgs) -> anyhow::Result<Settings> {
         profile: profile_name,
         config_path,
         token,
-        user_id: args.user_id.or(profile.user_id),
+        user_id: user_id.map(|(id, _)| id),
+        user_id_origin: user_id.map(|(_, origin)| origin),
         format: args.output.or(profile.output).unwrap_or(Format::Table),
         out: args.out.clone(),
-        page_size: profile.page_size,
+        page_size: page_size.map(|(size, _)| size),
         client: ClientOptions {
             endpoint,
             timeout,
             connect_timeout: timeout.min(MAX_CONNECT),
             retries,
             max_wait,
-            backoff_base: knob_ms("FUNNELS_BACKOFF_BASE_MS", 500),
+            backoff_base: knob_ms("FUNNELS_BACKOFF_BASE_MS", Duration::from_millis(500)),
             backoff_cap: Duration::from_secs(10),
-            wait_unit: knob_ms("FUNNELS_WAIT_UNIT_MS", 1000),
+            wait_unit: knob_ms("FUNNELS_WAIT_UNIT_MS", Duration::from_secs(1)),
             max_body: MAX_BODY,
             verbose: args.verbose,
             quiet: args.quiet,
@@ -168,23 +199,70 @@ pub fn settle(args: &GlobalArgs) -> anyhow::Result<Settings> {
         width,
         stdout_tty,
         stdin_tty,
+        pipe_wait,
     })
 }
 
+/// A numeric profile key, as written in the file.
+fn profile_value(profile: &Profile, key: &str) -> Option<i64> {
+    match key {
+        "timeout" => profile.timeout,
+        "retries" => profile.retries,
+        "max_wait" => profile.max_wait,
+        "page_size" => profile.page_size,
+        "user_id" => profile.user_id,
+        _ => None,
+    }
+}
+
+/// One number by precedence flag > environment > profile, held to `range`: outside it, a usage
+/// error (exit 2) naming the flag or the variable, or a config error (exit 3) naming the key and
+/// the file (`place`). Never a panic or a wrapped value later.
+fn settle_number(
+    (flag, flag_value): (&str, Option<u64>),
+    env: Option<(&'static str, String)>,
+    (place, profile_value): (&str, Option<i64>),
+    range: &RangeInclusive<u64>,
+) -> anyhow::Result<Option<(u64, Origin)>> {
+    let shown = format!("{}..={}", range.start(), range.end());
+    if let Some(value) = flag_value {
+        if !range.contains(&value) {
+            return Err(exit::usage(format!("{flag} must be {shown}, not {value}")));
+        }
+        return Ok(Some((value, Origin::Flag)));
+    }
+    if let Some((name, text)) = env {
+        return match text.trim().parse::<u64>() {
+            Ok(value) if range.contains(&value) => Ok(Some((value, Origin::Env(name)))),
+            _ => Err(exit::usage(format!("{name} must be a whole number in {shown}, not `{text}`"))),
+        };
+    }
+    if let Some(value) = profile_value {
+        return match u64::try_from(value) {
+            Ok(value) if range.contains(&value) => Ok(Some((value, Origin::Profile))),
+            _ => Err(exit::config(format!("bad {place}: must be {shown}, not {value}"))),
+        };
+    }
+    Ok(None)
+}
+
 /// Test knobs: hidden environment variables that shrink waits (README "Testing").
-fn knob_ms(name: &str, default: u64) -> Duration {
-    let ms = std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
-    Duration::from_millis(ms)
+fn knob_ms(name: &str, default: Duration) -> Duration {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).map_or(default, Duration::from_millis)
 }
 
 /// Finds the config file and the profile in force.
-fn load_profile(args: &GlobalArgs, home: Option<&Xdg>) -> anyhow::Result<(String, Profile, Option<PathBuf>)> {
+fn load_profile(
+    args: &GlobalArgs,
+    home: Option<&Xdg>,
+    wait: Duration,
+) -> anyhow::Result<(String, Profile, Option<PathBuf>)> {
     let (path, explicit) = match &args.config {
         Some(path) => (Some(path.clone()), true),
         None => (home.map(|h| h.config_dir().join("funnels").join("config.toml")), false),
     };
     let file = match &path {
-        Some(path) => read_config(path, explicit, args.quiet)?,
+        Some(path) => read_config(path, explicit, args.quiet, wait)?,
         None => None,
     };
     let path = file.as_ref().and(path);
@@ -206,10 +284,10 @@ fn load_profile(args: &GlobalArgs, home: Option<&Xdg>) -> anyhow::Result<(String
 }
 
 /// Reads and parses the config file; a missing default file is fine, a missing named one is not.
-fn read_config(path: &Path, explicit: bool, quiet: bool) -> anyhow::Result<Option<ConfigFile>> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => return Ok(None),
+fn read_config(path: &Path, explicit: bool, quiet: bool, wait: Duration) -> anyhow::Result<Option<ConfigFile>> {
+    let (text, shared) = match files::read_file(path, wait) {
+        Ok(contents) => (contents.text, contents.shared),
+        Err(files::FileError::NotFound(_)) if !explicit => return Ok(None),
         Err(e) => return Err(exit::config(format!("could not read config file {}: {e}", path.display()))),
     };
     let file: ConfigFile = toml::from_str(&text).map_err(|e| {
@@ -223,8 +301,8 @@ fn read_config(path: &Path, explicit: bool, quiet: bool) -> anyhow::Result<Optio
         let at = line.map(|l| format!(" line {l}{key}")).unwrap_or_default();
         exit::config(format!("bad config file {}{at}: {}", path.display(), e.message().trim()))
     })?;
-    if !quiet && file.profiles.values().any(|p| p.token.is_some()) {
-        crate::credentials::warn_if_shared(path);
+    if shared && !quiet && file.profiles.values().any(|p| p.token.is_some()) {
+        crate::credentials::warn_shared(path);
     }
     Ok(Some(file))
 }
@@ -284,18 +362,45 @@ mod tests {
     }
 
     #[test]
+    fn numbers_come_by_precedence_within_range_naming_their_source() {
+        let place = "`timeout` of profile `p` in c.toml";
+        let env = |text: &str| Some(("FUNNELS_TIMEOUT", text.to_owned()));
+        let settle = |flag, env, profile| settle_number(("--timeout", flag), env, (place, profile), &TIMEOUT_RANGE);
+        assert_eq!(settle(Some(5), env("6"), Some(7)).unwrap(), Some((5, Origin::Flag)));
+        assert_eq!(settle(None, env(" 6 "), Some(7)).unwrap(), Some((6, Origin::Env("FUNNELS_TIMEOUT"))));
+        assert_eq!(settle(None, None, Some(7)).unwrap(), Some((7, Origin::Profile)));
+        assert_eq!(settle(None, None, None).unwrap(), None);
+
+        let err = settle(Some(3601), None, None).unwrap_err();
+        assert_eq!(
+            (err.to_string().as_str(), exit::classify(&err).exit),
+            ("--timeout must be 1..=3600, not 3601", Exit::Usage)
+        );
+        for text in ["0", "9223372036854775808", "-1", "1e3", "30s"] {
+            let err = settle(None, env(text), None).unwrap_err();
+            assert_eq!(err.to_string(), format!("FUNNELS_TIMEOUT must be a whole number in 1..=3600, not `{text}`"));
+            assert_eq!(exit::classify(&err).exit, Exit::Usage);
+        }
+        for value in [0, -1, i64::MAX, i64::MIN] {
+            let err = settle(None, None, Some(value)).unwrap_err();
+            assert_eq!(err.to_string(), format!("bad {place}: must be 1..=3600, not {value}"));
+            assert_eq!(exit::classify(&err).exit, Exit::Config);
+        }
+    }
+
+    #[test]
     fn config_rejects_unknown_keys_with_line() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.toml");
         std::fs::write(&path, "[profiles.a]\nplatform = \"uis\"\ncolour = 1\n").unwrap();
-        let err = read_config(&path, true, true).unwrap_err();
+        let err = read_config(&path, true, true, files::PIPE_WAIT).unwrap_err();
         let text = err.to_string();
         assert!(text.contains("line 3 (`colour`)"), "{text}");
         std::fs::write(&path, "[profiles.a]\ntimeout = \"x\"\n").unwrap();
-        let text = read_config(&path, true, true).unwrap_err().to_string();
+        let text = read_config(&path, true, true, files::PIPE_WAIT).unwrap_err().to_string();
         assert!(text.contains("line 2 (`timeout`)") && text.contains("c.toml"), "{text}");
         assert_eq!(exit::classify(&err).exit, Exit::Config);
-        assert!(read_config(&dir.path().join("missing.toml"), false, true).unwrap().is_none());
-        assert!(read_config(&dir.path().join("missing.toml"), true, true).is_err());
+        assert!(read_config(&dir.path().join("missing.toml"), false, true, files::PIPE_WAIT).unwrap().is_none());
+        assert!(read_config(&dir.path().join("missing.toml"), true, true, files::PIPE_WAIT).is_err());
     }
 }

@@ -1,19 +1,21 @@
 //! Where the access token comes from, in the precedence of SPEC §2, and the session store of
 //! `funnels login` / `logout` (SPEC §4).
 //!
-//! A token is trimmed, must be non-empty and free of control characters, and is registered with
-//! `redact` the moment it is read so that no later output can show it. No prompt is ever shown here
+//! A token is trimmed (a leading UTF-8 BOM dropped), must be non-empty and free of control
+//! characters, and is registered with `redact` the moment it is read so that no later output can show
+//! it. Files and standard input go through the bounded reader of `files`. No prompt is ever shown here
 //! when stdin is not a terminal.
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
 use crate::cli::Platform;
 use crate::exit::{self, Exit, Failure};
+use crate::files::{self, FileError};
 use crate::redact;
 
 /// Set once a stored session's key is in use, so that a rejected key can be explained.
@@ -46,6 +48,8 @@ pub struct TokenInputs {
     pub platform: Platform,
     pub endpoint: String,
     pub profile: String,
+    /// How long a pipe (`--token-file <(…)`, `--token-stdin`) may stay silent.
+    pub pipe_wait: Duration,
 }
 
 /// A usable token and a description of its source that is safe to print.
@@ -73,30 +77,35 @@ impl TokenInputs {
 
 /// Picks the token by precedence: `--token-stdin` > `--token-file` > `FUNNELS_TOKEN` >
 /// `FUNNELS_TOKEN_FILE` > profile `token` / `token_file` > stored session.
-pub fn resolve(inputs: &TokenInputs, stdin: &mut dyn BufRead, quiet: bool) -> anyhow::Result<Token> {
+pub fn resolve(inputs: &TokenInputs, quiet: bool) -> anyhow::Result<Token> {
+    resolve_with(inputs, quiet, || files::read_stdin_line(inputs.pipe_wait))
+}
+
+/// [`resolve`] with the reader of standard input's first line passed in (tests feed it).
+fn resolve_with(
+    inputs: &TokenInputs,
+    quiet: bool,
+    read_line: impl FnOnce() -> Result<String, FileError>,
+) -> anyhow::Result<Token> {
     let token = if inputs.stdin {
         let raw = if inputs.stdin_tty {
             crate::signals::prompt_hidden("access token: ")
                 .map_err(|e| exit::config(format!("could not read the token from the terminal: {e}")))?
         } else {
-            let mut line = String::new();
-            stdin
-                .read_line(&mut line)
-                .map_err(|e| exit::config(format!("could not read the token from standard input: {e}")))?;
-            line
+            read_line().map_err(|e| exit::config(format!("could not read the token from standard input: {e}")))?
         };
         checked(&raw, "standard input")?
     } else if let Some(path) = &inputs.file_flag {
-        from_file(path, quiet)?
+        from_file(path, quiet, inputs.pipe_wait)?
     } else if let Some(value) = &inputs.env_token {
         checked(value, "FUNNELS_TOKEN")?
     } else if let Some(path) = &inputs.env_file {
-        from_file(path, quiet)?
+        from_file(path, quiet, inputs.pipe_wait)?
     } else if let Some((value, config)) = &inputs.profile_token {
         checked(value, &format!("profile `{}` in {}", inputs.profile, config.display()))?
     } else if let Some(path) = &inputs.profile_file {
-        from_file(path, quiet)?
-    } else if let Some(token) = from_session(inputs)? {
+        from_file(path, quiet, inputs.pipe_wait)?
+    } else if let Some(token) = from_session(inputs, quiet)? {
         token
     } else {
         return Err(Failure::new(
@@ -109,51 +118,58 @@ pub fn resolve(inputs: &TokenInputs, stdin: &mut dyn BufRead, quiet: bool) -> an
     Ok(token)
 }
 
+/// What is wrong with a key, if anything: it is trimmed first (and a leading BOM dropped).
+pub fn key_problem(raw: &str) -> Option<&'static str> {
+    let value = trimmed(raw);
+    if value.is_empty() {
+        Some("is empty")
+    } else if value.chars().any(char::is_control) {
+        Some("contains control characters")
+    } else {
+        None
+    }
+}
+
+/// A key as it is used: blanks around it and a leading UTF-8 BOM (editors on Windows write one)
+/// removed; the BOM is not whitespace to `trim`, and sent along it made the key invalid.
+fn trimmed(raw: &str) -> &str {
+    let raw = raw.trim_start();
+    raw.strip_prefix('\u{feff}').unwrap_or(raw).trim()
+}
+
 /// Trims and checks a token, and registers it as a secret.
 fn checked(raw: &str, source: &str) -> anyhow::Result<Token> {
-    let value = raw.trim();
-    if value.is_empty() {
-        return Err(exit::config(format!("the access token from {source} is empty")));
+    if let Some(problem) = key_problem(raw) {
+        return Err(exit::config(format!("the access token from {source} {problem}")));
     }
-    if value.chars().any(char::is_control) {
-        return Err(exit::config(format!("the access token from {source} contains control characters")));
-    }
+    let value = trimmed(raw);
     redact::register(value);
     Ok(Token { value: value.to_owned(), source: source.to_owned() })
 }
 
-fn from_file(path: &Path, quiet: bool) -> anyhow::Result<Token> {
-    let text = std::fs::read_to_string(path)
+fn from_file(path: &Path, quiet: bool, wait: Duration) -> anyhow::Result<Token> {
+    let contents = files::read_file(path, wait)
         .map_err(|e| exit::config(format!("could not read token file {}: {e}", path.display())))?;
-    if !quiet {
-        warn_if_shared(path);
+    if contents.shared && !quiet {
+        warn_shared(path);
     }
-    checked(&text, &path.display().to_string())
+    checked(&contents.text, &path.display().to_string())
 }
 
-/// Warns on stderr when a file holding a secret is readable by group or others.
-pub fn warn_if_shared(path: &Path) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if let Ok(meta) = std::fs::metadata(path) {
-            if meta.permissions().mode() & 0o044 != 0 {
-                let shown = redact::for_terminal(&path.display().to_string());
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "funnels: warning: {shown} holds a token and is readable by others; run chmod 600 {shown}"
-                );
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = path;
+/// Warns on stderr that a file holding a secret is readable by group or others (the reader of
+/// `files` tells, from the very handle it read).
+pub fn warn_shared(path: &Path) {
+    let shown = redact::for_terminal(&path.display().to_string());
+    let _ = writeln!(
+        std::io::stderr(),
+        "funnels: warning: {shown} holds a token and is readable by others; run chmod 600 {shown}"
+    );
 }
 
 /// The stored session, when there is one for this profile.
-fn from_session(inputs: &TokenInputs) -> anyhow::Result<Option<Token>> {
+fn from_session(inputs: &TokenInputs, quiet: bool) -> anyhow::Result<Option<Token>> {
     let Some(path) = inputs.session_path() else { return Ok(None) };
-    let Some(session) = read_session(&path)? else { return Ok(None) };
+    let Some(session) = read_session(&path, quiet, inputs.pipe_wait)? else { return Ok(None) };
     redact::register(&session.access_token);
     if session.platform != inputs.platform || session.endpoint != inputs.endpoint {
         return Err(Failure::new(
@@ -174,15 +190,19 @@ fn from_session(inputs: &TokenInputs) -> anyhow::Result<Option<Token>> {
     Ok(Some(token))
 }
 
-/// Reads a session file; `None` when there is none.
-pub fn read_session(path: &Path) -> anyhow::Result<Option<StoredSession>> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => serde_json::from_str(&text)
-            .map(Some)
-            .map_err(|e| exit::config(format!("bad session file {}: {e}; run funnels login", path.display()))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(exit::config(format!("could not read session file {}: {e}", path.display()))),
+/// Reads a session file; `None` when there is none. Warns when others may read it, like a token file.
+pub fn read_session(path: &Path, quiet: bool, wait: Duration) -> anyhow::Result<Option<StoredSession>> {
+    let contents = match files::read_file(path, wait) {
+        Ok(contents) => contents,
+        Err(FileError::NotFound(_)) => return Ok(None),
+        Err(e) => return Err(exit::config(format!("could not read session file {}: {e}", path.display()))),
+    };
+    if contents.shared && !quiet {
+        warn_shared(path);
     }
+    serde_json::from_str(&contents.text)
+        .map(Some)
+        .map_err(|e| exit::config(format!("bad session file {}: {e}; run funnels login", path.display())))
 }
 
 /// Seconds since the Unix epoch.
@@ -207,6 +227,7 @@ mod tests {
             platform: Platform::Comagic,
             endpoint: "https://dataapi.comagic.ru/v2.0".into(),
             profile: "default".into(),
+            pipe_wait: Duration::from_millis(200),
         }
     }
 
@@ -218,21 +239,44 @@ mod tests {
         let mut i = inputs();
         i.env_token = Some("from-env".into());
         i.env_file = Some(file.clone());
-        let mut empty = std::io::empty();
-        assert_eq!(resolve(&i, &mut empty, true).unwrap().value, "from-env");
+        assert_eq!(resolve(&i, true).unwrap().value, "from-env");
         i.file_flag = Some(file.clone());
-        assert_eq!(resolve(&i, &mut empty, true).unwrap().value, "from-file");
+        assert_eq!(resolve(&i, true).unwrap().value, "from-file");
         i.stdin = true;
-        let mut line = std::io::Cursor::new("from-stdin\nrest\n");
-        assert_eq!(resolve(&i, &mut line, true).unwrap().value, "from-stdin");
+        assert_eq!(resolve_with(&i, true, || Ok("from-stdin".into())).unwrap().value, "from-stdin");
 
         let mut bad = inputs();
         bad.env_token = Some(" \n".into());
-        let err = resolve(&bad, &mut empty, true).unwrap_err();
+        let err = resolve(&bad, true).unwrap_err();
         assert_eq!(exit::classify(&err).exit, Exit::Config);
         bad.env_token = Some("ab\x1bc".into());
-        assert!(resolve(&bad, &mut empty, true).is_err());
-        let none = resolve(&inputs(), &mut empty, true).unwrap_err().to_string();
+        assert!(resolve(&bad, true).is_err());
+        let none = resolve(&inputs(), true).unwrap_err().to_string();
         assert!(none.contains("FUNNELS_TOKEN") && none.contains("--token-file"), "{none}");
+    }
+
+    #[test]
+    fn a_leading_bom_is_dropped_and_blank_or_control_keys_are_refused() {
+        let mut i = inputs();
+        i.env_token = Some("\u{feff}key-with-bom\r\n".into());
+        assert_eq!(resolve(&i, true).unwrap().value, "key-with-bom");
+        i.env_token = Some("  \u{feff} bom-key-7f3 \n".into());
+        assert_eq!(resolve(&i, true).unwrap().value, "bom-key-7f3");
+        for (raw, problem) in [
+            ("\u{feff}", "is empty"),
+            ("\u{feff}\n", "is empty"),
+            ("a\u{7f}b", "contains control"),
+            ("a\u{85}b", "contains control"),
+        ] {
+            i.env_token = Some(raw.into());
+            let err = resolve(&i, true).unwrap_err();
+            assert_eq!(exit::classify(&err).exit, Exit::Config, "{raw:?}");
+            assert!(err.to_string().contains(problem), "{err}");
+        }
+        i.env_token = None;
+        i.stdin = true;
+        let err = resolve_with(&i, true, || Err(FileError::TooLarge(files::MAX_LINE))).unwrap_err();
+        assert_eq!(err.to_string(), "could not read the token from standard input: is larger than 64 KiB; refused");
+        assert_eq!(exit::classify(&err).exit, Exit::Config);
     }
 }

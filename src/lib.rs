@@ -9,6 +9,7 @@ pub mod config;
 pub mod credentials;
 pub mod docs;
 pub mod exit;
+pub mod files;
 pub mod model;
 pub mod output;
 pub mod pager;

@@ -1,10 +1,14 @@
 //! Filter expressions, sort keys and field lists → the API's `filter`, `sort` and `fields` params
 //! (SPEC §3, §3.1), checked against a [`Schema`] before any request, with "did you mean" suggestions.
 
-use serde::Serialize;
+use std::path::Path;
+
+use serde::{Serialize, Serializer};
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use crate::exit::usage;
+use crate::files::FileError;
 
 /// How a field's filter values are sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -277,14 +281,41 @@ fn scalar(text: &str, field: &FieldSpec) -> anyhow::Result<Value> {
     }
 }
 
-/// `--filter-json JSON|@FILE|-`: parsed and checked only for being a JSON object. `read_stdin` is
-/// called for `-`.
-pub fn parse_filter_json(arg: &str, read_stdin: impl FnOnce() -> std::io::Result<String>) -> anyhow::Result<Value> {
+/// The API's `filter` param.
+#[derive(Debug)]
+pub enum Filter {
+    /// Built from `--filter` expressions (or by a command, like `show`'s `ext_id = …`).
+    Built(Value),
+    /// `--filter-json`: the bytes the user gave, sent unchanged (`1.0` stays `1.0`, a 30-digit
+    /// integer keeps every digit, any depth).
+    Raw(Box<RawValue>),
+}
+
+impl Serialize for Filter {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Filter::Built(value) => value.serialize(serializer),
+            Filter::Raw(raw) => raw.serialize(serializer),
+        }
+    }
+}
+
+/// `--filter-json JSON|@FILE|-`: checked only for being one JSON object, then kept as the bytes
+/// given. `read` reads standard input (`None`) or a file, bounded (`files`).
+///
+/// The check is serde_json's raw-value path: `Box<RawValue>` is deserialized by its `ignore_value`,
+/// which walks nesting with an explicit stack of one byte per level (no recursion, so no depth
+/// limit and no stack overflow: see `filter_json_depth_needs_no_stack`), validates strings and
+/// numbers without converting them, and `from_str` refuses anything after the value.
+pub fn parse_filter_json(
+    arg: &str,
+    read: impl FnOnce(Option<&Path>) -> Result<String, FileError>,
+) -> anyhow::Result<Filter> {
     let (text, source) = if arg == "-" {
-        let text = read_stdin().map_err(|e| usage(format!("could not read --filter-json from stdin: {e}")))?;
+        let text = read(None).map_err(|e| usage(format!("could not read --filter-json from stdin: {e}")))?;
         (text, " (stdin)".to_owned())
     } else if let Some(path) = arg.strip_prefix('@') {
-        let text = std::fs::read_to_string(path)
+        let text = read(Some(Path::new(path)))
             .map_err(|e| usage(format!("could not read --filter-json file `{}`: {e}", shown(path))))?;
         (text, format!(" (file `{}`)", shown(path)))
     } else {
@@ -292,12 +323,12 @@ pub fn parse_filter_json(arg: &str, read_stdin: impl FnOnce() -> std::io::Result
     };
     // Editors on Windows like to start files with a byte-order mark, which JSON does not allow.
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let value: Value =
+    let raw: Box<RawValue> =
         serde_json::from_str(text).map_err(|e| usage(format!("--filter-json{source} is not valid JSON: {e}")))?;
-    if !value.is_object() {
+    if !raw.get().starts_with('{') {
         return Err(usage(format!("--filter-json{source} must be a JSON object")));
     }
-    Ok(value)
+    Ok(Filter::Raw(raw))
 }
 
 /// `--sort` values (each may hold several comma-separated keys) → sort keys; the schema's default
@@ -723,8 +754,23 @@ mod tests {
 
     // ---- --filter-json ----
 
-    fn no_stdin() -> std::io::Result<String> {
-        panic!("stdin must not be read")
+    fn no_stdin(_: Option<&Path>) -> Result<String, FileError> {
+        panic!("nothing must be read")
+    }
+
+    /// Reads what `parse_filter_json` asks for as `Listing` does: a file by path, stdin from `text`.
+    fn stdin(text: &str) -> impl FnOnce(Option<&Path>) -> Result<String, FileError> + '_ {
+        move |path| match path {
+            None => Ok(text.to_owned()),
+            Some(path) => crate::files::read_file(path, crate::files::PIPE_WAIT).map(|c| c.text),
+        }
+    }
+
+    fn raw(filter: Filter) -> String {
+        match filter {
+            Filter::Raw(raw) => raw.get().to_owned(),
+            Filter::Built(value) => panic!("built, not raw: {value}"),
+        }
     }
 
     #[test]
@@ -733,16 +779,42 @@ mod tests {
             { "field": "name", "operator": "like", "value": "%Продажи%" },
             { "filters": [{ "field": "ext_id", "operator": "in", "value": ["1", "2"] }], "condition": "or" }
         ], "condition": "and" });
-        assert_eq!(parse_filter_json(&tree.to_string(), no_stdin).unwrap(), tree);
+        assert_eq!(raw(parse_filter_json(&tree.to_string(), no_stdin).unwrap()), tree.to_string());
 
         let mut file = tempfile::NamedTempFile::new().unwrap();
         writeln!(file, "\u{feff}{tree:#}").unwrap();
         let arg = format!("@{}", file.path().display());
-        assert_eq!(parse_filter_json(&arg, no_stdin).unwrap(), tree);
+        // The bytes of the file, without the BOM and the blanks around the object.
+        assert_eq!(raw(parse_filter_json(&arg, stdin("")).unwrap()), format!("{tree:#}"));
 
-        assert_eq!(parse_filter_json("-", || Ok(tree.to_string())).unwrap(), tree);
+        assert_eq!(raw(parse_filter_json("-", stdin(&tree.to_string())).unwrap()), tree.to_string());
         // Contents are the server's to judge.
-        assert_eq!(parse_filter_json(r#"{"anything": 1}"#, no_stdin).unwrap(), json!({ "anything": 1 }));
+        assert_eq!(raw(parse_filter_json(r#"{"anything": 1}"#, no_stdin).unwrap()), r#"{"anything": 1}"#);
+    }
+
+    #[test]
+    fn filter_json_is_sent_as_the_bytes_given() {
+        let text = r#"{"field":"ext_id","operator":"=","value":1.0,"big":123456789012345678901234567890,"e":1E400}"#;
+        let filter = parse_filter_json(text, no_stdin).unwrap();
+        let params = json!({"sort": []});
+        let body = serde_json::to_string(&(&filter, &params)).unwrap();
+        assert_eq!(body, format!("[{text},{{\"sort\":[]}}]"));
+    }
+
+    #[test]
+    fn filter_json_depth_needs_no_stack() {
+        // A million levels checked on a thread with a 128 KiB stack: a recursive check would overflow.
+        let depth = 1_000_000;
+        let text = format!("{}1{}", r#"{"a":"#.repeat(depth), "}".repeat(depth));
+        let checked = std::thread::Builder::new()
+            .stack_size(128 * 1024)
+            .spawn(move || parse_filter_json(&text, no_stdin).map(|f| raw(f).len()).map_err(|e| e.to_string()))
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(checked, Ok(depth * 6 + 1));
+        let unclosed = format!("{}1", r#"{"a":"#.repeat(depth));
+        assert!(parse_filter_json(&unclosed, no_stdin).is_err());
     }
 
     #[test]
@@ -751,9 +823,11 @@ mod tests {
         assert_eq!(usage_message(parse_filter_json("[1, 2]", no_stdin)), not_object);
         assert_eq!(usage_message(parse_filter_json("\"name\"", no_stdin)), not_object);
         assert_eq!(usage_message(parse_filter_json("null", no_stdin)), not_object);
+        assert_eq!(usage_message(parse_filter_json("1", no_stdin)), not_object);
+        assert_eq!(usage_message(parse_filter_json("-", stdin("42"))), "--filter-json (stdin) must be a JSON object");
         assert_eq!(
-            usage_message(parse_filter_json("-", || Ok("42".to_owned()))),
-            "--filter-json (stdin) must be a JSON object"
+            usage_message(parse_filter_json("{} {}", no_stdin)),
+            "--filter-json is not valid JSON: trailing characters at line 1 column 4"
         );
         assert_eq!(
             usage_message(parse_filter_json("{\"field\": ", no_stdin)),
@@ -764,17 +838,17 @@ mod tests {
             "--filter-json is not valid JSON: EOF while parsing a value at line 1 column 0"
         );
         assert_eq!(
-            usage_message(parse_filter_json("-", || Ok("{\n  \"a\": x\n}".to_owned()))),
+            usage_message(parse_filter_json("-", stdin("{\n  \"a\": x\n}"))),
             "--filter-json (stdin) is not valid JSON: expected value at line 2 column 8"
         );
         assert_eq!(
-            usage_message(parse_filter_json("-", || Err(std::io::Error::other("boom")))),
+            usage_message(parse_filter_json("-", |_| Err(FileError::Io(std::io::Error::other("boom"))))),
             "could not read --filter-json from stdin: boom"
         );
 
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("missing.json");
-        let message = usage_message(parse_filter_json(&format!("@{}", missing.display()), no_stdin));
+        let message = usage_message(parse_filter_json(&format!("@{}", missing.display()), stdin("")));
         let os = std::io::Error::from(std::io::ErrorKind::NotFound).kind().to_string();
         assert!(
             message.starts_with(&format!("could not read --filter-json file `{}`: ", missing.display())),
@@ -785,7 +859,7 @@ mod tests {
         let bad = dir.path().join("bad.json");
         std::fs::write(&bad, "[]").unwrap();
         assert_eq!(
-            usage_message(parse_filter_json(&format!("@{}", bad.display()), no_stdin)),
+            usage_message(parse_filter_json(&format!("@{}", bad.display()), stdin(""))),
             format!("--filter-json (file `{}`) must be a JSON object", bad.display())
         );
     }
@@ -929,7 +1003,7 @@ mod tests {
                 for e in &exprs {
                     let _ = parse_fields(Some(e), schema);
                     let _ = did_you_mean(e, schema.names());
-                    let _ = parse_filter_json(e, || Ok(e.clone()));
+                    let _ = parse_filter_json(e, |_| Ok(e.clone()));
                 }
             }
         }

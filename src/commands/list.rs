@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use super::listing::Listing;
 use super::notice;
 use crate::cli::{ListArgs, QueryArgs};
-use crate::config::Settings;
+use crate::config::{Origin, Settings};
 use crate::exit::{self, Exit, Failure};
 use crate::model::{CustomerUser, Funnel};
 use crate::output::{Cell, Record};
@@ -21,7 +21,9 @@ pub fn run(settings: &Settings, args: &ListArgs) -> anyhow::Result<Exit> {
         return Err(exit::usage(format!("--parallel must be 1..=4, not {}", args.parallel)));
     }
     listing.parallel = usize::from(args.parallel);
-    if args.all_users && settings.user_id.is_some() {
+    // Only a --user-id typed on this command line contradicts --all-users; one from
+    // FUNNELS_USER_ID or the profile is simply not used by it (SPEC §2).
+    if args.all_users && settings.user_id_origin == Some(Origin::Flag) {
         return Err(exit::usage("--all-users fetches every user's funnels; it does not go with --user-id"));
     }
     if settings.dry_run {

@@ -1,28 +1,28 @@
 //! The machinery every paged listing shares (`list`, `users`): validated query options → API params
 //! → pages → output, generic over the record type and its [`Schema`].
 
-use std::io::{Read, Write};
+use std::io::Write;
 
 use anyhow::Context;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 
 use super::notice;
 use crate::cli::{Format, QueryArgs};
 use crate::config::Settings;
 use crate::exit::{self, Exit, Failure};
+use crate::files;
 use crate::output::destination::Destination;
 use crate::output::{Output, OutputOptions, Record};
 use crate::pager::{self, Keyed, MAX_OFFSET, MAX_PAGE, Outcome, Page, Plan, Prefetch, Want};
-use crate::query::{self, Schema, SortKey};
+use crate::query::{self, Filter, Schema, SortKey};
 use crate::rpc::{self, Client};
 
 /// A listing request, validated before any request is made.
 #[derive(Debug)]
 pub struct Listing {
     pub schema: &'static Schema,
-    pub filter: Option<Value>,
+    pub filter: Option<Filter>,
     pub sort: Vec<SortKey>,
     /// Fields to print, in order.
     pub fields: Vec<&'static str>,
@@ -44,7 +44,7 @@ pub struct GetParams<'a> {
     pub limit: u64,
     pub offset: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub filter: Option<&'a Value>,
+    pub filter: Option<&'a Filter>,
     pub fields: &'a [&'static str],
     #[serde(skip_serializing_if = "<[SortKey]>::is_empty")]
     pub sort: &'a [SortKey],
@@ -58,12 +58,12 @@ impl Listing {
                 if arg == "-" && settings.token.stdin {
                     return Err(exit::usage("--filter-json - and --token-stdin both want standard input"));
                 }
-                Some(query::parse_filter_json(arg, || {
-                    let mut text = String::new();
-                    std::io::stdin().read_to_string(&mut text).map(|_| text)
+                Some(query::parse_filter_json(arg, |path| match path {
+                    None => files::read_stdin(settings.pipe_wait),
+                    Some(path) => files::read_file(path, settings.pipe_wait).map(|contents| contents.text),
                 })?)
             }
-            None => query::parse_filters(&args.filter, args.any, schema)?,
+            None => query::parse_filters(&args.filter, args.any, schema)?.map(Filter::Built),
         };
         let sort = query::parse_sort(&args.sort, schema)?;
         let fields = query::parse_fields(args.fields.as_deref(), schema)?;

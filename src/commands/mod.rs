@@ -72,7 +72,7 @@ pub(crate) fn notice(settings: &Settings, text: &str) {
 
 /// Resolves the token (stdin only when asked for) and opens the client.
 pub(crate) fn connect(settings: &Settings) -> anyhow::Result<(Client, Token)> {
-    let token = credentials::resolve(&settings.token, &mut std::io::stdin().lock(), settings.quiet)?;
+    let token = credentials::resolve(&settings.token, settings.quiet)?;
     let client = Client::new(settings.client.clone(), Some(token.value.clone()))?;
     Ok((client, token))
 }

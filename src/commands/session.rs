@@ -1,5 +1,9 @@
 //! `funnels login` and `funnels logout`: a one-hour session key from `login.user`, stored per profile
 //! with mode 0600 in a 0700 folder, and ended with `logout.user` (SPEC §4).
+//!
+//! A session file is a local file anyone with access to the folder may have edited: its key is sent
+//! only to an endpoint that passes the endpoint rule, and a key the server hands out is stored only
+//! when it could be used as a token (not empty, no control characters).
 
 use std::fs;
 use std::io::{BufRead, Write};
@@ -11,9 +15,10 @@ use serde::de::IgnoredAny;
 
 use super::notice;
 use crate::cli::LoginArgs;
-use crate::config::Settings;
+use crate::config::{self, Settings};
 use crate::credentials::{self, StoredSession};
 use crate::exit::{self, Exit, Failure};
+use crate::files;
 use crate::model::Session;
 use crate::redact;
 use crate::rpc::{self, Client, RpcError, format_reset};
@@ -48,9 +53,9 @@ pub fn login(settings: &Settings, args: &LoginArgs) -> anyhow::Result<Exit> {
         None => return Err(exit::config("no --login given and no terminal to ask for it")),
     };
     let password = if args.password_stdin {
-        let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).context("could not read the password from standard input")?;
-        line.trim_end_matches(['\r', '\n']).to_owned()
+        // Bounded like every local input: `--password-stdin < /dev/zero` must not eat the memory.
+        files::read_stdin_line(settings.pipe_wait)
+            .map_err(|e| exit::config(format!("could not read the password from standard input: {e}")))?
     } else {
         crate::signals::prompt_hidden("password: ").context("could not read the password")?
     };
@@ -63,10 +68,19 @@ pub fn login(settings: &Settings, args: &LoginArgs) -> anyhow::Result<Exit> {
     let reply = client.call::<_, Session>("login.user", &LoginParams { login: login.trim(), password: &password })?;
     let session = reply.data;
     redact::register(&session.access_token);
+    // A key that could never be used as a token is the server's fault: say so and store nothing
+    // rather than "logged in" followed by a credentials error on every later run.
+    if let Some(problem) = credentials::key_problem(&session.access_token) {
+        return Err(Failure::new(
+            Exit::Network,
+            format!("login.user answered with a session key that {problem}; nothing was stored"),
+        )
+        .into());
+    }
     let stored = StoredSession {
         platform: settings.platform,
         endpoint: settings.endpoint.clone(),
-        access_token: session.access_token,
+        access_token: session.access_token.trim().to_owned(),
         expire_at: session.expire_at,
     };
     store(&path, &stored)?;
@@ -81,7 +95,7 @@ pub fn login(settings: &Settings, args: &LoginArgs) -> anyhow::Result<Exit> {
 pub fn logout(settings: &Settings) -> anyhow::Result<Exit> {
     let path = settings.token.session_path();
     let session = match &path {
-        Some(path) => credentials::read_session(path)?,
+        Some(path) => credentials::read_session(path, settings.quiet, settings.pipe_wait)?,
         None => None,
     };
     let (Some(path), Some(session)) = (path, session) else {
@@ -89,6 +103,16 @@ pub fn logout(settings: &Settings) -> anyhow::Result<Exit> {
         return Ok(Exit::Success);
     };
     redact::register(&session.access_token);
+    // The file names the endpoint the key goes to; a tampered one must not send it over plain http
+    // to a remote host. Refused before any request (and before `--dry-run` shows one).
+    if let Err(e) = config::check_endpoint(&session.endpoint) {
+        return Err(Failure::new(
+            Exit::Config,
+            format!("session file {} names an endpoint funnels will not send a key to: {e}", path.display()),
+        )
+        .hint("check the file; run funnels login to replace it, or delete it")
+        .into());
+    }
     if settings.dry_run {
         return super::print_line(&rpc::dry_run_body("logout.user", &NoParams {}));
     }

@@ -10,11 +10,11 @@ use crate::exit::{Exit, Failure};
 use crate::model::Funnel;
 use crate::output::destination::Destination;
 use crate::output::{self, Output, OutputOptions};
-use crate::query::FUNNELS;
+use crate::query::{FUNNELS, Filter};
 use crate::rpc;
 
 pub fn run(settings: &Settings, args: &ShowArgs) -> anyhow::Result<Exit> {
-    let filter = json!({"field": "ext_id", "operator": "=", "value": args.ext_id});
+    let filter = Filter::Built(json!({"field": "ext_id", "operator": "=", "value": args.ext_id}));
     let fields: Vec<&'static str> = FUNNELS.fields.iter().map(|f| f.name).collect();
     let params =
         GetParams { user_id: settings.user_id, limit: 1, offset: 0, filter: Some(&filter), fields: &fields, sort: &[] };

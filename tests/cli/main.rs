@@ -7,6 +7,7 @@ mod common;
 mod errors;
 mod integrity;
 mod list;
+mod local_files;
 mod network;
 mod options;
 #[cfg(unix)]
