@@ -2,6 +2,7 @@
 //! of an agent account, each record led by its `user_id` (SPEC §4).
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use super::listing::Listing;
 use super::notice;
@@ -30,6 +31,7 @@ pub fn run(settings: &Settings, args: &ListArgs) -> anyhow::Result<Exit> {
         }
         return listing.dry_run(settings.user_id);
     }
+    let listing = Arc::new(listing);
     let (mut client, _) = super::connect(settings)?;
     if args.all_users {
         return all_users(settings, &listing, &mut client, args);
@@ -75,8 +77,13 @@ fn users_listing(settings: &Settings) -> anyhow::Result<Listing> {
     Listing::new(&args, &USERS, settings)
 }
 
-fn all_users(settings: &Settings, listing: &Listing, client: &mut Client, args: &ListArgs) -> anyhow::Result<Exit> {
-    let users_listing = users_listing(settings)?;
+fn all_users(
+    settings: &Settings,
+    listing: &Arc<Listing>,
+    client: &mut Client,
+    args: &ListArgs,
+) -> anyhow::Result<Exit> {
+    let users_listing = Arc::new(users_listing(settings)?);
     let mut users: Vec<CustomerUser> = Vec::new();
     users_listing.fetch(client, None, |page| {
         users.extend(page);
@@ -90,7 +97,7 @@ fn all_users(settings: &Settings, listing: &Listing, client: &mut Client, args: 
         let mut sum = 0;
         for &id in &ids {
             match listing.count::<Funnel>(client, Some(id as u64)) {
-                Ok(n) => sum += n,
+                Ok(n) => sum = u64::saturating_add(sum, n),
                 Err(err) if args.keep_going => skipped.push((id, format!("{err:#}"))),
                 Err(err) => return Err(err.context(format!("user {id}"))),
             }
@@ -118,8 +125,9 @@ fn all_users(settings: &Settings, listing: &Listing, client: &mut Client, args: 
                         if !held.is_empty() {
                             sink(held)?;
                         }
-                        total.written += outcome.written;
-                        total.total = Some(total.total.unwrap_or(0) + outcome.total.unwrap_or(outcome.written));
+                        total.written = total.written.saturating_add(outcome.written);
+                        let this = outcome.total.unwrap_or(outcome.written);
+                        total.total = Some(total.total.unwrap_or(0).saturating_add(this));
                         total.unreachable |= outcome.unreachable;
                         total.more |= outcome.more;
                     }
