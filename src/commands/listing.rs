@@ -195,7 +195,9 @@ impl Listing {
             if std::mem::take(&mut first) {
                 let budget = client.last_limits().and_then(|l| l.minute_remaining);
                 if let (Some(total), Some(budget)) = (fetched.total, budget) {
-                    let jobs = self.plan.pages_after(offset.saturating_add(fetched.items.len() as u64), total);
+                    // `run` cuts a page to its limit; predict from what it will keep.
+                    let kept = (fetched.items.len() as u64).min(limit);
+                    let jobs = self.plan.pages_after(offset.saturating_add(kept), total);
                     if !jobs.is_empty() && jobs.len() as u64 <= budget {
                         let cancel = Cancel::default();
                         let fetchers: Vec<_> = (0..self.parallel)
