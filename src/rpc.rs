@@ -338,7 +338,9 @@ impl Client {
     /// quota waits, and checks the response. Notices and `-v` lines go to stderr.
     ///
     /// Every attempt is bounded: at most `1 + retries` for transient failures, plus one per quota
-    /// wait that fits in `max_wait`. None starts once the client's [`Cancel`] fired.
+    /// wait that fits in `max_wait`. None starts once the client's [`Cancel`] fired, and its sleeps
+    /// end when it fires. Server numbers (resets, `Retry-After`) are read by `model`'s one reader,
+    /// bounded to 2^53, and every sum and scale on them saturates.
     pub fn call<P: Serialize, T: Payload>(&mut self, method: &str, params: &P) -> Result<Reply<T>, RpcError> {
         if let Some(seconds) = self.minute_wait_due.take() {
             // Proactive: the budget is known to be spent. Past max_wait, just ask and let the
@@ -570,7 +572,7 @@ impl Client {
                 RpcError::Api(api) => api.code == -32603,
                 _ => false,
             };
-            Failure::retryable(error, retryable, retry_after)
+            Failure::new(error, retryable, retry_after)
         })
     }
 
@@ -604,7 +606,7 @@ impl Client {
                 (format!("could not reach the API at {endpoint}: {detail}"), true)
             }
         };
-        Failure::retryable(RpcError::Transport(redact::scrub(&message)), retryable, "")
+        Failure::new(RpcError::Transport(redact::scrub(&message)), retryable, "")
     }
 
     fn log_line(&mut self, text: &str) {
@@ -637,10 +639,10 @@ struct Failure {
 
 impl Failure {
     fn fatal(error: RpcError) -> Self {
-        Failure::retryable(error, false, "")
+        Failure::new(error, false, "")
     }
 
-    fn retryable(error: RpcError, retryable: bool, retry_after: &str) -> Self {
+    fn new(error: RpcError, retryable: bool, retry_after: &str) -> Self {
         Failure { error, retryable, retry_after: server_number_from_text(retry_after) }
     }
 }
