@@ -301,8 +301,10 @@ struct Shared<T> {
 }
 
 struct State<T> {
-    /// Pages handed out so far; workers stay within a window of it so `--stream` memory is bounded.
-    consumed: usize,
+    /// The job the consumer waits for or will ask for next. Workers start only the jobs within
+    /// one worker count of it, so a short page that moves the offsets throws away at most
+    /// `--parallel` − 1 prefetched pages, and `--stream` memory stays bounded.
+    asked: usize,
     /// Finished pages not yet handed out, by job.
     done: Vec<Option<Page<T>>>,
     /// The first failure of a prefetched page.
@@ -316,10 +318,10 @@ impl<T: Send + 'static> Prefetch<T> {
     where
         F: FnMut(u64, u64) -> anyhow::Result<Page<T>> + Send + 'static,
     {
-        let window = fetchers.len() * 2;
+        let window = fetchers.len();
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
-                consumed: 0,
+                asked: 0,
                 done: jobs.iter().map(|_| None).collect(),
                 failure: None,
                 cancelled: false,
@@ -364,6 +366,10 @@ impl<T: Send + 'static> Prefetch<T> {
             return None;
         }
         let mut state = self.shared.lock();
+        if state.asked != self.next {
+            state.asked = self.next;
+            self.shared.moved.notify_all();
+        }
         loop {
             if let Some(err) = state.failure.take() {
                 return Some(Err(err));
@@ -376,8 +382,6 @@ impl<T: Send + 'static> Prefetch<T> {
             }
             if let Some(page) = state.done[self.next].take() {
                 self.next += 1;
-                state.consumed = self.next;
-                self.shared.moved.notify_all();
                 return Some(Ok(page));
             }
             state = self.shared.moved.wait(state).unwrap_or_else(PoisonError::into_inner);
@@ -400,7 +404,7 @@ impl<T> Shared<T> {
     /// Blocks until job `index` is within `window` of the consumer; false when cancelled.
     fn wait_for_room(&self, index: usize, window: usize) -> bool {
         let mut state = self.lock();
-        while index >= state.consumed + window && !state.cancelled {
+        while index >= state.asked + window && !state.cancelled {
             state = self.moved.wait(state).unwrap_or_else(PoisonError::into_inner);
         }
         !state.cancelled
@@ -639,6 +643,14 @@ mod tests {
         let (got, calls) = parallel(&plan(Want::All, 10), 95, None, 4);
         assert_eq!(got, (0..95).map(Rec).collect::<Vec<_>>());
         assert_eq!(calls.len(), 10);
+    }
+
+    #[test]
+    fn at_most_parallel_minus_one_prefetched_pages_are_thrown_away() {
+        // The page at 30 comes back short: sequential paging needs 10 requests from there on.
+        let (got, calls) = parallel(&plan(Want::All, 10), 95, Some(30), 3);
+        assert_eq!(got, (0..95).map(Rec).collect::<Vec<_>>());
+        assert!(calls.len() <= 10 + 2, "{} requests: {calls:?}", calls.len());
     }
 
     #[test]
