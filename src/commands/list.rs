@@ -96,7 +96,7 @@ fn all_users(
     if listing.count {
         let mut sum = 0;
         for &id in &ids {
-            match listing.count::<Funnel>(client, Some(id as u64)) {
+            match user_param(id).and_then(|user| listing.count::<Funnel>(client, Some(user))) {
                 Ok(n) => sum = u64::saturating_add(sum, n),
                 Err(err) if args.keep_going => skipped.push((id, format!("{err:#}"))),
                 Err(err) => return Err(err.context(format!("user {id}"))),
@@ -111,14 +111,16 @@ fn all_users(
                 // Without --stream a user's funnels are held back until all its pages arrived, so
                 // that a skipped user leaves nothing behind.
                 let mut held: Vec<UserFunnel> = Vec::new();
-                let result = listing.fetch::<Funnel>(client, Some(id as u64), |page| {
-                    let page = page.into_iter().map(|funnel| UserFunnel { user_id: id, funnel });
-                    if listing.stream {
-                        sink(page.collect())
-                    } else {
-                        held.extend(page);
-                        Ok(())
-                    }
+                let result = user_param(id).and_then(|user| {
+                    listing.fetch::<Funnel>(client, Some(user), |page| {
+                        let page = page.into_iter().map(|funnel| UserFunnel { user_id: id, funnel });
+                        if listing.stream {
+                            sink(page.collect())
+                        } else {
+                            held.extend(page);
+                            Ok(())
+                        }
+                    })
                 });
                 match result {
                     Ok(outcome) => {
@@ -167,4 +169,12 @@ fn all_users(
         ),
     )
     .into())
+}
+
+/// A user id from `get.customer_users` as `user_id` param: a negative one is the server's error,
+/// never wrapped into a huge number.
+fn user_param(id: i64) -> anyhow::Result<u64> {
+    u64::try_from(id).map_err(|_| {
+        Failure::new(Exit::Network, format!("malformed response: get.customer_users listed the user id {id}")).into()
+    })
 }

@@ -424,3 +424,18 @@ fn a_fatal_prefetched_page_ends_the_run_without_waiting_for_requests_in_flight()
         seen.arrivals.lock().unwrap().iter().filter(|(at, _)| *at > grace).map(|(_, offset)| *offset).collect();
     assert!(late.is_empty(), "requests started after the failure was seen: offsets {late:?}");
 }
+
+#[test]
+fn a_negative_user_id_is_never_wrapped_into_a_request() {
+    let (endpoint, seen) = counting_server(|request| {
+        if request["method"] == "get.customer_users" {
+            ok(request, &[json!({"id": -1, "login": "x"})], &metadata(&json!(1)))
+        } else {
+            ok(request, &[funnel(1, 1)], &metadata(&json!(1)))
+        }
+    });
+    let (code, stdout, stderr) = run(&endpoint, &["list", "--all-users", "-o", "ndjson"]);
+    assert_eq!((code, stdout.as_str()), (Some(7), ""), "{stderr}");
+    assert!(stderr.contains("user id -1"), "{stderr}");
+    assert_eq!(seen.requests(), 1, "no get.sales_funnel for a wrapped user id");
+}
