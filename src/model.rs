@@ -5,10 +5,14 @@
 //! leave any of them out and the API sends `null` for empty values. ext_ids are client-chosen strings
 //! that often look numeric; a server that sends them as JSON numbers is coped with, never trusted to
 //! round-trip through a float.
+//!
+//! Numbers the server hands the client to count or wait with (`total_items`, window sizes,
+//! remainders, resets) go through one reader, [`server_number`]: a whole number from 0 to 2^53 or
+//! nothing, so no arithmetic on them can wrap (SPEC §3.2).
 
 use std::fmt;
 
-use serde::de::{self, Visitor};
+use serde::de::{self, DeserializeOwned, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// Server text of funnels and stages: strings of up to 24 bytes (most ext_ids and stage names,
@@ -16,7 +20,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 pub type Text = compact_str::CompactString;
 
 /// One stage of a funnel.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Serialize)]
 pub struct Stage {
     #[serde(default, deserialize_with = "string_or_number")]
     pub stage_ext_id: Option<Text>,
@@ -29,7 +33,7 @@ pub struct Stage {
 }
 
 /// The three kinds of stage the API knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StageStatus {
     InProcess,
@@ -49,7 +53,7 @@ impl StageStatus {
 }
 
 /// A sales funnel as `get.sales_funnel` returns it.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Deserialize, Serialize)]
 pub struct Funnel {
     #[serde(default, deserialize_with = "string_or_number")]
     pub ext_id: Option<Text>,
@@ -70,7 +74,7 @@ impl Funnel {
 }
 
 /// A client user of an agent account (`get.customer_users`).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Deserialize, Serialize)]
 pub struct CustomerUser {
     #[serde(default)]
     pub id: Option<i64>,
@@ -84,33 +88,57 @@ pub struct CustomerUser {
     pub customer_id: Option<i64>,
 }
 
-/// `result.metadata` (and `error.data.metadata`). Unknown keys are ignored.
+/// `result.metadata` (and `error.data.metadata`). Unknown keys are ignored, and each part is read on
+/// its own (API.md §4): an odd `limits` or `api_version` never costs the paging its total.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(from = "RawMetadata")]
 pub struct Metadata {
-    #[serde(default)]
     pub total_items: Option<u64>,
-    #[serde(default)]
+    /// `total_items` was there but not a whole number from 0 to 2^53: a page carrying it is a
+    /// malformed response. Kept as a flag so that an error's metadata still yields its limits.
+    pub odd_total: bool,
     pub limits: Option<Limits>,
-    #[serde(default)]
     pub api_version: Option<ApiVersion>,
 }
 
-/// The point budgets left; any key may be missing (`limits` can be `{}`).
+#[derive(Deserialize)]
+struct RawMetadata {
+    #[serde(default, deserialize_with = "server_reading")]
+    total_items: Reading,
+    #[serde(default, deserialize_with = "lenient")]
+    limits: Option<Limits>,
+    #[serde(default, deserialize_with = "lenient")]
+    api_version: Option<ApiVersion>,
+}
+
+impl From<RawMetadata> for Metadata {
+    fn from(raw: RawMetadata) -> Metadata {
+        let (total_items, odd_total) = match raw.total_items {
+            Reading::Absent => (None, false),
+            Reading::Number(n) => (Some(n), false),
+            Reading::Odd => (None, true),
+        };
+        Metadata { total_items, odd_total, limits: raw.limits, api_version: raw.api_version }
+    }
+}
+
+/// The point budgets left; any key may be missing (`limits` can be `{}`), and a key that is not a
+/// server number counts as missing without costing the others.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 pub struct Limits {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "server_number")]
     pub day_limit: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "server_number")]
     pub day_remaining: Option<u64>,
     /// Seconds until the day budget resets.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "server_number")]
     pub day_reset: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "server_number")]
     pub minute_limit: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "server_number")]
     pub minute_remaining: Option<u64>,
     /// Seconds until the minute budget resets.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "server_number")]
     pub minute_reset: Option<u64>,
 }
 
@@ -175,6 +203,124 @@ fn string_or_number<'de, D: Deserializer<'de>>(de: D) -> Result<Option<Text>, D:
     de.deserialize_any(Id)
 }
 
+/// The largest number the client takes from a server: 2^53, the largest integer every JSON reader
+/// keeps exactly. Sums and `+ 1`s on such numbers cannot wrap a `u64`.
+pub const MAX_SERVER_NUMBER: u64 = 1 << 53;
+
+/// A server number given as text (`Retry-After`): digits only. Other text (an HTTP date) is not
+/// read and counts as absent; digits beyond the range, even beyond a `u64`, are odd.
+pub fn server_number_from_text(text: &str) -> Reading {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Reading::Absent;
+    }
+    text.parse::<u64>().map_or(Reading::Odd, Reading::of)
+}
+
+/// What a server number field held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Reading {
+    /// Missing or `null`.
+    #[default]
+    Absent,
+    Number(u64),
+    /// Anything else: negative, fractional, beyond 2^53, a string, a bool, an array, an object.
+    Odd,
+}
+
+impl Reading {
+    fn of(n: u64) -> Reading {
+        if n <= MAX_SERVER_NUMBER { Reading::Number(n) } else { Reading::Odd }
+    }
+}
+
+/// The one reader of server numbers (SPEC §3.2): it takes any JSON value and says what it was,
+/// consuming arrays and objects whole so that the surrounding parse goes on.
+pub fn server_reading<'de, D: Deserializer<'de>>(de: D) -> Result<Reading, D::Error> {
+    struct Number;
+
+    impl<'de> Visitor<'de> for Number {
+        type Value = Reading;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a whole number from 0 to 2^53, or null")
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Reading, E> {
+            Ok(Reading::of(v))
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Reading, E> {
+            Ok(u64::try_from(v).map_or(Reading::Odd, Reading::of))
+        }
+
+        fn visit_u128<E: de::Error>(self, v: u128) -> Result<Reading, E> {
+            Ok(u64::try_from(v).map_or(Reading::Odd, Reading::of))
+        }
+
+        fn visit_i128<E: de::Error>(self, v: i128) -> Result<Reading, E> {
+            Ok(u64::try_from(v).map_or(Reading::Odd, Reading::of))
+        }
+
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Reading, E> {
+            Ok(Reading::Odd)
+        }
+
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Reading, E> {
+            Ok(Reading::Odd)
+        }
+
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Reading, E> {
+            Ok(Reading::Odd)
+        }
+
+        fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<Reading, E> {
+            Ok(Reading::Odd)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Reading, E> {
+            Ok(Reading::Absent)
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Reading, E> {
+            Ok(Reading::Absent)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, de: D) -> Result<Reading, D::Error> {
+            server_reading(de)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Reading, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(Reading::Odd)
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Reading, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(Reading::Odd)
+        }
+    }
+
+    de.deserialize_any(Number)
+}
+
+/// A server number where an odd value is as good as none (the fields of `limits`).
+pub fn server_number<'de, D: Deserializer<'de>>(de: D) -> Result<Option<u64>, D::Error> {
+    Ok(match server_reading(de)? {
+        Reading::Number(n) => Some(n),
+        Reading::Absent | Reading::Odd => None,
+    })
+}
+
+/// A part of the metadata that is dropped, not fatal, when it has an unexpected shape. Metadata is
+/// small, so going through a `Value` costs nothing that matters.
+fn lenient<'de, D: Deserializer<'de>, T: DeserializeOwned>(de: D) -> Result<Option<T>, D::Error> {
+    // Objects only: serde's derive would also read a struct from an array.
+    Ok(match serde_json::Value::deserialize(de)? {
+        object @ serde_json::Value::Object(_) => serde_json::from_value(object).ok(),
+        _ => None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,5 +346,63 @@ mod tests {
         let a: Session = serde_json::from_str(r#"{"access_token":"k","expire_at":5}"#).unwrap();
         let b: Session = serde_json::from_str(r#"{"access_token":"k","expire":5}"#).unwrap();
         assert_eq!(a.expire_at, b.expire_at);
+    }
+
+    fn metadata(text: &str) -> Metadata {
+        serde_json::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn total_items_reads_only_whole_numbers_up_to_2_pow_53() {
+        assert_eq!(metadata(r#"{"total_items":25000}"#).total_items, Some(25_000));
+        assert_eq!(metadata(r#"{"total_items":9007199254740992}"#).total_items, Some(MAX_SERVER_NUMBER));
+        for absent in [r"{}", r#"{"total_items":null}"#] {
+            let m = metadata(absent);
+            assert_eq!((m.total_items, m.odd_total), (None, false), "{absent}");
+        }
+        for odd in [
+            "-1",
+            "1.5",
+            "1.0",
+            "\"5\"",
+            "true",
+            "18446744073709551616",
+            "18446744073709551615",
+            "9007199254740993",
+            "{\"n\":1}",
+            "[1]",
+        ] {
+            let m = metadata(&format!(r#"{{"total_items":{odd},"limits":{{"day_limit":7}}}}"#));
+            assert_eq!((m.total_items, m.odd_total), (None, true), "{odd}");
+            assert_eq!(m.limits.and_then(|l| l.day_limit), Some(7), "the rest is still read after {odd}");
+        }
+    }
+
+    #[test]
+    fn one_odd_limits_field_never_costs_the_others() {
+        let m = metadata(
+            r#"{"total_items":3,"limits":{"day_limit":"3500","day_remaining":-1,"day_reset":1.5,
+                "minute_limit":200,"minute_remaining":{"x":[1]},"minute_reset":18446744073709551615},
+                "api_version":{"current_version_deprecated":"yes"}}"#,
+        );
+        assert_eq!(m.total_items, Some(3));
+        let l = m.limits.unwrap();
+        assert_eq!(
+            [l.day_limit, l.day_remaining, l.day_reset, l.minute_limit, l.minute_remaining, l.minute_reset],
+            [None, None, None, Some(200), None, None]
+        );
+        assert_eq!(m.api_version, None, "a bad api_version is dropped alone");
+        let m = metadata(r#"{"total_items":4,"limits":[1,2],"api_version":7}"#);
+        assert_eq!((m.total_items, m.limits, m.api_version), (Some(4), None, None));
+    }
+
+    #[test]
+    fn retry_after_text_is_read_as_a_server_number() {
+        assert_eq!(server_number_from_text("120"), Reading::Number(120));
+        assert_eq!(server_number_from_text("9007199254740993"), Reading::Odd);
+        assert_eq!(server_number_from_text("18446744073709551616"), Reading::Odd);
+        for not_a_number in ["", "-1", "1.5", "Wed, 21 Oct 2015 07:28:00 GMT", " 5"] {
+            assert_eq!(server_number_from_text(not_a_number), Reading::Absent, "{not_a_number:?}");
+        }
     }
 }

@@ -2,15 +2,17 @@
 //! brings a page, a `sink` closure takes the new records of each page in offset order.
 //!
 //! It owns the stop rules (wanted count reached, `offset ≥ total_items`, an empty page without a
-//! total), the guards (a page that adds nothing while more exist, too many requests), the 100 000
-//! offset ceiling and the de-duplication of records seen twice while data changed under the export.
+//! total), the guards (a page that adds nothing while more exist, a page identical to the one
+//! before, two pages in a row that add nothing without a total, too many requests), the cut of a
+//! page to the `limit` it was asked for, the 100 000 offset ceiling and the de-duplication of
+//! records seen twice while data changed under the export. The guards hold for records without a
+//! key too: such a record is known by its whole content.
 
 use std::collections::HashSet;
 use std::hash::{BuildHasher, Hash, RandomState};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
-use std::thread::Scope;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use crate::exit::{Exit, Failure};
 use crate::model::{CustomerUser, Funnel};
@@ -61,11 +63,29 @@ impl Seen {
         self.fingerprints.reserve(usize::try_from(n).unwrap_or(0).saturating_sub(self.fingerprints.len()));
     }
 
-    /// True the first time `key` is offered.
-    fn first(&mut self, key: impl Hash) -> bool {
-        let high = u128::from(self.hashers.0.hash_one(&key));
-        let low = u128::from(self.hashers.1.hash_one(&key));
-        self.fingerprints.insert(high << 64 | low)
+    /// A record's identity: its key, or without one its whole content (tagged apart, so that a
+    /// key never equals a content).
+    fn identity<T: Keyed + Hash>(&self, item: &T) -> u128 {
+        match item.key() {
+            Some(key) => self.fingerprint(&(0u8, key)),
+            None => self.fingerprint(&(1u8, item)),
+        }
+    }
+
+    fn fingerprint(&self, value: &impl Hash) -> u128 {
+        let high = u128::from(self.hashers.0.hash_one(value));
+        let low = u128::from(self.hashers.1.hash_one(value));
+        high << 64 | low
+    }
+
+    /// True the first time `identity` is offered.
+    fn first(&mut self, identity: u128) -> bool {
+        self.fingerprints.insert(identity)
+    }
+
+    /// One fingerprint for a page: its records' identities in order.
+    fn page(&self, identities: &[u128]) -> u64 {
+        self.hashers.0.hash_one(identities)
     }
 }
 
@@ -118,7 +138,7 @@ impl Plan {
         let stop = match self.want {
             Want::FirstPage => return Vec::new(),
             Want::All => total,
-            Want::Limit(n) => total.min(self.offset + n),
+            Want::Limit(n) => total.min(self.offset.saturating_add(n)),
         };
         let mut jobs = Vec::new();
         let mut offset = end;
@@ -155,7 +175,7 @@ impl Plan {
 }
 
 /// Runs the plan. `fetch(offset, limit)` makes one request; `sink` receives each page's new records.
-pub fn run<T: Keyed>(
+pub fn run<T: Keyed + Hash>(
     plan: &Plan,
     mut fetch: impl FnMut(u64, u64) -> anyhow::Result<Page<T>>,
     mut sink: impl FnMut(Vec<T>) -> anyhow::Result<()>,
@@ -163,30 +183,41 @@ pub fn run<T: Keyed>(
     let mut out = Outcome::default();
     let mut received = 0u64;
     let mut seen = Seen::new();
+    let mut last_page: Option<u64> = None;
+    // Pages in a row that added nothing while no total was known.
+    let mut barren = 0;
     loop {
-        let offset = plan.offset + received;
+        let offset = plan.offset.saturating_add(received);
         let limit = plan.next_limit(out.written);
         if let Some(total) = out.total {
-            if out.requests > total + 2 {
+            if out.requests > total.saturating_add(2) {
                 return Err(no_progress(plan, offset, &out));
             }
         }
         out.requests += 1;
         // Say how far it got once something was fetched; a failing first request speaks for itself.
-        let page = match fetch(offset, limit) {
+        let mut page = match fetch(offset, limit) {
             Ok(page) => page,
             Err(err) if out.requests > 1 => return Err(err.context(progress(plan, &out))),
             Err(err) => return Err(err),
         };
+        // More than was asked for is not what the offsets count on (SPEC §3.2).
+        page.items.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         if let (None, Some(total)) = (out.total, page.total) {
             seen.reserve(plan.reachable(total));
         }
         out.total = page.total.or(out.total);
         let got = page.items.len() as u64;
-        received += got;
+        received = received.saturating_add(got);
 
+        let identities: Vec<u128> = page.items.iter().map(|item| seen.identity(item)).collect();
+        let fingerprint = seen.page(&identities);
+        if got > 0 && last_page == Some(fingerprint) {
+            return Err(no_progress(plan, offset, &out));
+        }
+        last_page = Some(fingerprint);
         let mut fresh: Vec<T> =
-            page.items.into_iter().filter(|item| item.key().is_none_or(|key| seen.first(key))).collect();
+            page.items.into_iter().zip(identities).filter(|&(_, id)| seen.first(id)).map(|(item, _)| item).collect();
         if let Want::Limit(n) = plan.want {
             fresh.truncate(usize::try_from(n - out.written).unwrap_or(usize::MAX));
         }
@@ -196,7 +227,7 @@ pub fn run<T: Keyed>(
             sink(fresh)?;
         }
 
-        let end = plan.offset + received;
+        let end = plan.offset.saturating_add(received);
         let more_exist = match out.total {
             Some(total) => end < total,
             None => got > 0,
@@ -213,6 +244,10 @@ pub fn run<T: Keyed>(
             return Ok(out);
         }
         if added == 0 && out.total.is_some() {
+            return Err(no_progress(plan, end, &out));
+        }
+        barren = if added == 0 { barren + 1 } else { 0 };
+        if barren >= 2 {
             return Err(no_progress(plan, end, &out));
         }
         if end > MAX_OFFSET {
@@ -245,90 +280,171 @@ fn no_progress(plan: &Plan, offset: u64, out: &Outcome) -> anyhow::Error {
 /// Pages fetched ahead by worker threads (`--parallel`) and handed to [`run`]'s `fetch` in offset
 /// order. The paging rules stay in `run`: a request it makes that was not predicted (a short page
 /// moved the offsets, a repeat was dropped) cancels the rest and is fetched directly.
+///
+/// The workers are detached and own what they need, so that nothing waits for them: the first
+/// failure of any prefetched page is handed out at once (a run that fails fatally does not sit out
+/// the requests still in flight, SPEC §7), no worker takes a new page after it, and dropping the
+/// `Prefetch` calls `stop`, which the caller uses to cut short the workers' retries and waits.
 pub struct Prefetch<T> {
     jobs: Vec<(u64, u64)>,
-    slots: Vec<Receiver<anyhow::Result<Page<T>>>>,
     next: usize,
-    shared: Arc<Shared>,
+    shared: Arc<Shared<T>>,
 }
 
 /// What the workers and the consumer share.
-struct Shared {
-    /// Pages handed out so far; workers stay within `window` of it so `--stream` memory is bounded.
-    consumed: Mutex<usize>,
+struct Shared<T> {
+    state: Mutex<State<T>>,
     moved: Condvar,
+    /// Jobs handed to workers so far.
     taken: AtomicUsize,
-    cancelled: AtomicBool,
+    stop: Box<dyn Fn() + Send + Sync>,
 }
 
-impl<T: Send> Prefetch<T> {
-    /// Starts one thread per fetcher in `scope`, working through `jobs` in order.
-    pub fn start<'scope, F>(scope: &'scope Scope<'scope, '_>, jobs: Vec<(u64, u64)>, fetchers: Vec<F>) -> Prefetch<T>
+struct State<T> {
+    /// The job the consumer waits for or will ask for next. Workers start only the jobs within
+    /// one worker count of it, so a short page that moves the offsets throws away at most
+    /// `--parallel` − 1 prefetched pages, and `--stream` memory stays bounded.
+    asked: usize,
+    /// Finished pages not yet handed out, by job.
+    done: Vec<Option<Page<T>>>,
+    /// The first failure of a prefetched page.
+    failure: Option<anyhow::Error>,
+    cancelled: bool,
+}
+
+impl<T: Send + 'static> Prefetch<T> {
+    /// Starts one detached thread per fetcher, working through `jobs` in order.
+    pub fn start<F>(jobs: Vec<(u64, u64)>, fetchers: Vec<F>, stop: impl Fn() + Send + Sync + 'static) -> Prefetch<T>
     where
-        F: FnMut(u64, u64) -> anyhow::Result<Page<T>> + Send + 'scope,
-        T: 'scope,
+        F: FnMut(u64, u64) -> anyhow::Result<Page<T>> + Send + 'static,
     {
-        let window = fetchers.len() * 2;
+        let window = fetchers.len();
         let shared = Arc::new(Shared {
-            consumed: Mutex::new(0),
+            state: Mutex::new(State {
+                asked: 0,
+                done: jobs.iter().map(|_| None).collect(),
+                failure: None,
+                cancelled: false,
+            }),
             moved: Condvar::new(),
             taken: AtomicUsize::new(0),
-            cancelled: AtomicBool::new(false),
+            stop: Box::new(stop),
         });
-        let (senders, slots): (Vec<_>, Vec<_>) = jobs.iter().map(|_| mpsc::channel()).unzip();
-        let senders: Arc<Vec<Sender<anyhow::Result<Page<T>>>>> = Arc::new(senders);
+        let jobs = Arc::new(jobs);
+        let mut started = 0;
         for mut fetch in fetchers {
-            let (shared, senders, jobs) = (Arc::clone(&shared), Arc::clone(&senders), jobs.clone());
-            scope.spawn(move || {
+            let (shared, jobs) = (Arc::clone(&shared), Arc::clone(&jobs));
+            let worker = std::thread::Builder::new().name("page".to_owned()).spawn(move || {
                 loop {
                     let index = shared.taken.fetch_add(1, Ordering::SeqCst);
                     if index >= jobs.len() || !shared.wait_for_room(index, window) {
                         return;
                     }
                     let (offset, limit) = jobs[index];
-                    let _ = senders[index].send(fetch(offset, limit));
+                    let result = catch_unwind(AssertUnwindSafe(|| fetch(offset, limit)))
+                        .unwrap_or_else(|_| Err(anyhow::anyhow!("a page worker failed unexpectedly")));
+                    if !shared.finish(index, result) {
+                        return;
+                    }
                 }
             });
+            started += usize::from(worker.is_ok());
         }
-        Prefetch { jobs, slots, next: 0, shared }
+        let mut prefetch = Prefetch { jobs: Arc::unwrap_or_clone(jobs), next: 0, shared };
+        if started == 0 {
+            // No worker could start: `run` fetches every page itself.
+            prefetch.cancel();
+        }
+        prefetch
     }
 
     /// The prefetched result for this request, or `None` when it was not the predicted next one
-    /// (which cancels all further prefetching).
+    /// (which cancels all further prefetching). A failure of any prefetched page comes first.
     pub fn take(&mut self, offset: u64, limit: u64) -> Option<anyhow::Result<Page<T>>> {
         if self.jobs.get(self.next) != Some(&(offset, limit)) {
             self.cancel();
             return None;
         }
-        let result = self.slots[self.next].recv().ok()?;
-        self.next += 1;
-        *self.shared.consumed.lock().unwrap_or_else(PoisonError::into_inner) = self.next;
-        self.shared.moved.notify_all();
-        Some(result)
-    }
-
-    fn cancel(&mut self) {
-        self.jobs.clear();
-        self.shared.cancelled.store(true, Ordering::SeqCst);
-        self.shared.moved.notify_all();
+        let mut state = self.shared.lock();
+        if state.asked != self.next {
+            state.asked = self.next;
+            self.shared.moved.notify_all();
+        }
+        loop {
+            if let Some(err) = state.failure.take() {
+                return Some(Err(err));
+            }
+            if state.cancelled {
+                // Nothing more will arrive; never wait for it.
+                drop(state);
+                self.jobs.clear();
+                return None;
+            }
+            if let Some(page) = state.done[self.next].take() {
+                self.next += 1;
+                return Some(Ok(page));
+            }
+            state = self.shared.moved.wait(state).unwrap_or_else(PoisonError::into_inner);
+        }
     }
 }
 
-impl Shared {
+impl<T> Prefetch<T> {
+    fn cancel(&mut self) {
+        self.jobs.clear();
+        self.shared.cancel();
+    }
+}
+
+impl<T> Shared<T> {
+    fn lock(&self) -> MutexGuard<'_, State<T>> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Blocks until job `index` is within `window` of the consumer; false when cancelled.
     fn wait_for_room(&self, index: usize, window: usize) -> bool {
-        let mut consumed = self.consumed.lock().unwrap_or_else(PoisonError::into_inner);
-        while index >= *consumed + window && !self.cancelled.load(Ordering::SeqCst) {
-            consumed = self.moved.wait(consumed).unwrap_or_else(PoisonError::into_inner);
+        let mut state = self.lock();
+        while index >= state.asked + window && !state.cancelled {
+            state = self.moved.wait(state).unwrap_or_else(PoisonError::into_inner);
         }
-        !self.cancelled.load(Ordering::SeqCst)
+        !state.cancelled
+    }
+
+    /// Stores a worker's result; false when the worker should stop (the run is cancelled or failed).
+    fn finish(&self, index: usize, result: anyhow::Result<Page<T>>) -> bool {
+        let mut state = self.lock();
+        if state.cancelled {
+            return false;
+        }
+        let going_on = match result {
+            Ok(page) => {
+                state.done[index] = Some(page);
+                true
+            }
+            Err(err) => {
+                state.failure = Some(err);
+                state.cancelled = true;
+                false
+            }
+        };
+        drop(state);
+        if !going_on {
+            (self.stop)();
+        }
+        self.moved.notify_all();
+        going_on
+    }
+
+    fn cancel(&self) {
+        self.lock().cancelled = true;
+        (self.stop)();
+        self.moved.notify_all();
     }
 }
 
 impl<T> Drop for Prefetch<T> {
     fn drop(&mut self) {
-        self.shared.cancelled.store(true, Ordering::SeqCst);
-        self.shared.moved.notify_all();
+        self.shared.cancel();
     }
 }
 
@@ -337,7 +453,7 @@ mod tests {
     use super::*;
     use crate::exit::classify;
 
-    #[derive(Debug, Clone, PartialEq)]
+    #[derive(Debug, Clone, PartialEq, Hash)]
     struct Rec(u64);
     impl Keyed for Rec {
         type Key<'a> = u64;
@@ -487,36 +603,39 @@ mod tests {
 
     /// Runs `plan` with prefetching workers over `server`, the way `--parallel` does.
     fn parallel(plan: &Plan, total: u64, short_at: Option<u64>, workers: usize) -> (Vec<Rec>, Vec<(u64, u64)>) {
-        let calls = Mutex::new(Vec::new());
-        let serve = |offset: u64, limit: u64| -> anyhow::Result<Page<Rec>> {
-            calls.lock().unwrap().push((offset, limit));
-            let end = if short_at == Some(offset) { offset + limit / 2 } else { offset + limit };
-            Ok(Page { items: (offset..total.min(end)).map(Rec).collect(), total: Some(total) })
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let serve = {
+            let calls = Arc::clone(&calls);
+            move |offset: u64, limit: u64| -> anyhow::Result<Page<Rec>> {
+                calls.lock().unwrap().push((offset, limit));
+                let end = if short_at == Some(offset) { offset + limit / 2 } else { offset + limit };
+                Ok(Page { items: (offset..total.min(end)).map(Rec).collect(), total: Some(total) })
+            }
         };
         let mut got = Vec::new();
-        std::thread::scope(|scope| {
-            let mut prefetch: Option<Prefetch<Rec>> = None;
-            run(
-                plan,
-                |offset, limit| {
-                    if let Some(result) = prefetch.as_mut().and_then(|p| p.take(offset, limit)) {
-                        return result;
-                    }
-                    let page = serve(offset, limit)?;
-                    if prefetch.is_none() {
-                        let jobs = plan.pages_after(offset + page.items.len() as u64, total);
-                        prefetch = Some(Prefetch::start(scope, jobs, (0..workers).map(|_| serve).collect()));
-                    }
-                    Ok(page)
-                },
-                |page| {
-                    got.extend(page);
-                    Ok(())
-                },
-            )
-            .unwrap();
-        });
-        (got, calls.into_inner().unwrap())
+        let mut prefetch: Option<Prefetch<Rec>> = None;
+        run(
+            plan,
+            |offset, limit| {
+                if let Some(result) = prefetch.as_mut().and_then(|p| p.take(offset, limit)) {
+                    return result;
+                }
+                let page = serve.clone()(offset, limit)?;
+                if prefetch.is_none() {
+                    let jobs = plan.pages_after(offset + page.items.len() as u64, total);
+                    prefetch = Some(Prefetch::start(jobs, (0..workers).map(|_| serve.clone()).collect(), || {}));
+                }
+                Ok(page)
+            },
+            |page| {
+                got.extend(page);
+                Ok(())
+            },
+        )
+        .unwrap();
+        drop(prefetch);
+        let calls = calls.lock().unwrap().clone();
+        (got, calls)
     }
 
     #[test]
@@ -524,6 +643,14 @@ mod tests {
         let (got, calls) = parallel(&plan(Want::All, 10), 95, None, 4);
         assert_eq!(got, (0..95).map(Rec).collect::<Vec<_>>());
         assert_eq!(calls.len(), 10);
+    }
+
+    #[test]
+    fn at_most_parallel_minus_one_prefetched_pages_are_thrown_away() {
+        // The page at 30 comes back short: sequential paging needs 10 requests from there on.
+        let (got, calls) = parallel(&plan(Want::All, 10), 95, Some(30), 3);
+        assert_eq!(got, (0..95).map(Rec).collect::<Vec<_>>());
+        assert!(calls.len() <= 10 + 2, "{} requests: {calls:?}", calls.len());
     }
 
     #[test]
@@ -540,5 +667,130 @@ mod tests {
         assert_eq!(plan(Want::FirstPage, 10).reachable(100), 10);
         let late = Plan { offset: 95_000, want: Want::All, page_size: 10_000, noun: "funnels" };
         assert_eq!(late.reachable(200_000), 15_000);
+    }
+
+    /// A record whose key may be missing.
+    #[derive(Debug, Clone, PartialEq, Hash)]
+    struct Anon(Option<u64>, &'static str);
+    impl Keyed for Anon {
+        type Key<'a> = u64;
+        fn key(&self) -> Option<u64> {
+            self.0
+        }
+    }
+
+    fn collect_anon(
+        plan: &Plan,
+        fetch: impl FnMut(u64, u64) -> anyhow::Result<Page<Anon>>,
+    ) -> (anyhow::Result<Outcome>, Vec<Anon>, u64) {
+        let mut got = Vec::new();
+        let mut requests = 0;
+        let mut fetch = fetch;
+        let out = run(
+            plan,
+            |offset, limit| {
+                requests += 1;
+                fetch(offset, limit)
+            },
+            |page| {
+                got.extend(page);
+                Ok(())
+            },
+        );
+        (out, got, requests)
+    }
+
+    fn assert_no_progress(out: anyhow::Result<Outcome>) {
+        let err = out.unwrap_err();
+        assert_eq!(classify(&err).exit, Exit::Network);
+        assert!(err.to_string().contains("pagination did not advance"), "{err}");
+    }
+
+    #[test]
+    fn keyless_records_from_a_server_ignoring_offset_are_written_once() {
+        let page = || vec![Anon(None, "a"), Anon(None, "b")];
+        for total in [Some(50), Some(4), None] {
+            let (out, got, requests) = collect_anon(&plan(Want::All, 2), |_, _| Ok(Page { items: page(), total }));
+            assert_no_progress(out);
+            assert_eq!((got, requests), (page(), 2), "total {total:?}");
+        }
+    }
+
+    #[test]
+    fn an_identical_page_ends_the_run_even_when_the_total_says_it_is_the_last() {
+        // Page 2 of 2 repeats page 1: stopping quietly would print half the funnels with exit 0.
+        let (out, got) =
+            collect(&plan(Want::All, 10), |_, _| Ok(Page { items: (0..10).map(Rec).collect(), total: Some(20) }));
+        assert_no_progress(out);
+        assert_eq!(got.len(), 10);
+    }
+
+    #[test]
+    fn two_barren_pages_without_a_total_end_the_run() {
+        // Each later page reshuffles what came before: never identical, never new.
+        let (out, got, requests) = collect_anon(&plan(Want::All, 3), |offset, _| {
+            let mut items = vec![Anon(Some(1), "x"), Anon(None, "y"), Anon(Some(2), "z")];
+            items.rotate_left(usize::try_from(offset / 3 % 3).unwrap());
+            Ok(Page { items, total: None })
+        });
+        assert_no_progress(out);
+        assert_eq!((got.len(), requests), (3, 3));
+    }
+
+    #[test]
+    fn a_page_longer_than_its_limit_is_cut_to_it() {
+        let mut calls = Vec::new();
+        let (out, got) = collect(&plan(Want::All, 10), |offset, limit| {
+            calls.push((offset, limit));
+            Ok(Page { items: (offset..50.min(offset + 2 * limit)).map(Rec).collect(), total: Some(50) })
+        });
+        assert_eq!(out.unwrap().written, 50);
+        assert_eq!(got, (0..50).map(Rec).collect::<Vec<_>>());
+        assert_eq!(calls, [(0, 10), (10, 10), (20, 10), (30, 10), (40, 10)]);
+        let (out, got) = collect(&plan(Want::FirstPage, 5), |_, _| {
+            Ok(Page { items: (0..500).map(Rec).collect(), total: Some(500) })
+        });
+        assert_eq!((out.unwrap().written, got.len()), (5, 5));
+    }
+
+    #[test]
+    fn a_total_near_u64_max_never_wraps_the_guards() {
+        let (out, got) = collect(&plan(Want::All, 10_000), |offset, limit| {
+            Ok(Page { items: (offset..offset + limit).map(Rec).collect(), total: Some(u64::MAX - 1) })
+        });
+        let out = out.unwrap();
+        assert!(out.unreachable);
+        assert_eq!(got.len(), 110_000);
+        let late = Plan { offset: 5, want: Want::Limit(u64::MAX), page_size: 10, noun: "funnels" };
+        assert_eq!(late.pages_after(15, 40), [(15, 10), (25, 10), (35, 5)]);
+    }
+
+    #[test]
+    fn a_failed_prefetched_page_is_handed_out_at_once() {
+        // Job 0 never answers (the server holds it open); job 1 fails.
+        let (release, blocked) = std::sync::mpsc::channel::<()>();
+        let blocked = Arc::new(Mutex::new(blocked));
+        let stopped = Arc::new(AtomicUsize::new(0));
+        let fetchers: Vec<_> = (0..2)
+            .map(|_| {
+                let blocked = Arc::clone(&blocked);
+                move |offset: u64, _| -> anyhow::Result<Page<Rec>> {
+                    if offset == 10 {
+                        let _ = blocked.lock().unwrap().recv();
+                        return Ok(Page { items: Vec::new(), total: None });
+                    }
+                    anyhow::bail!("page {offset} failed")
+                }
+            })
+            .collect();
+        let stop = Arc::clone(&stopped);
+        let mut prefetch = Prefetch::start(vec![(10, 10), (20, 10), (30, 10)], fetchers, move || {
+            stop.fetch_add(1, Ordering::SeqCst);
+        });
+        let result = prefetch.take(10, 10).expect("the predicted page");
+        assert_eq!(result.unwrap_err().to_string(), "page 20 failed");
+        assert!(stopped.load(Ordering::SeqCst) >= 1, "the workers' clients were told to stop");
+        drop(prefetch);
+        drop(release);
     }
 }

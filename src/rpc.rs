@@ -7,6 +7,7 @@
 //! from the error class. Server text kept in errors is scrubbed of the token when it is stored and
 //! again when it is shown; `main` makes control characters visible when it prints an error.
 
+mod cancel;
 mod proxy;
 #[cfg(test)]
 mod tests;
@@ -23,9 +24,10 @@ use serde::de::{self, DeserializeOwned, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-use crate::model::{Limits, Metadata, Session};
+use crate::model::{Limits, Metadata, Reading, Session, server_number_from_text};
 use crate::redact;
 
+pub use cancel::Cancel;
 use proxy::ProxyChoice;
 
 /// A JSON-RPC error object as the API sends it (API.md §5), with server text already scrubbed of
@@ -52,7 +54,7 @@ impl ApiError {
     /// server announced (60 when it did not) plus one.
     fn minute_quota_wait(&self) -> Option<u64> {
         (self.code == -32029 && self.limit_type.as_deref() == Some("minute"))
-            .then(|| self.limits().and_then(|l| l.minute_reset).unwrap_or(60) + 1)
+            .then(|| self.limits().and_then(|l| l.minute_reset).unwrap_or(60).saturating_add(1))
     }
 }
 
@@ -114,6 +116,8 @@ pub enum RpcError {
     TooLarge { limit: u64 },
     /// The API answered with an error object (boxed: it is large and errors are rare).
     Api(Box<ApiError>),
+    /// The run was cancelled (another request failed) before this call could finish.
+    Cancelled,
 }
 
 impl fmt::Display for RpcError {
@@ -150,6 +154,7 @@ impl fmt::Display for RpcError {
             }
             RpcError::TooLarge { limit } => format!("response larger than {}", format_size(*limit)),
             RpcError::Api(api) => api.to_string(),
+            RpcError::Cancelled => "the request was cancelled after another one failed".to_owned(),
         };
         f.write_str(&redact::scrub(&text))
     }
@@ -236,8 +241,11 @@ pub struct Client {
     last_limits: Option<Limits>,
     /// Seconds to wait before the next request: the last reply spent the minute budget.
     minute_wait_due: Option<u64>,
-    /// Seconds already spent waiting for minute resets, against `max_wait`.
-    quota_waited: u64,
+    /// Seconds this client and its forks spent waiting for minute resets, against `max_wait`
+    /// (SPEC §7: one budget for the whole run, shared by all workers).
+    quota_waited: Arc<AtomicU64>,
+    /// Checked before every attempt and during every sleep; a fork shares its run's.
+    cancel: Cancel,
     deprecation_warned: bool,
 }
 
@@ -293,15 +301,16 @@ impl Client {
             sent: Arc::new(AtomicU64::new(0)),
             last_limits: None,
             minute_wait_due: None,
-            quota_waited: 0,
+            quota_waited: Arc::new(AtomicU64::new(0)),
+            cancel: Cancel::default(),
             deprecation_warned: false,
         })
     }
 
-    /// Another client on the same connection pool, for concurrent page fetches: the same options
-    /// and token, its own ids and quota state, notices to stderr.
+    /// Another client on the same connection pool, for concurrent page fetches: the same options,
+    /// token and quota-wait budget, its own ids, notices to stderr, and `cancel` to stop it.
     #[must_use]
-    pub fn fork(&self) -> Client {
+    pub fn fork(&self, cancel: &Cancel) -> Client {
         Client {
             agent: self.agent.clone(),
             options: self.options.clone(),
@@ -312,7 +321,8 @@ impl Client {
             sent: Arc::clone(&self.sent),
             last_limits: self.last_limits,
             minute_wait_due: None,
-            quota_waited: 0,
+            quota_waited: Arc::clone(&self.quota_waited),
+            cancel: cancel.clone(),
             deprecation_warned: true,
         }
     }
@@ -326,17 +336,25 @@ impl Client {
 
     /// Calls `method` with `params` (plus `access_token` when the client has one), with retries and
     /// quota waits, and checks the response. Notices and `-v` lines go to stderr.
+    ///
+    /// Every attempt is bounded: at most `1 + retries` for transient failures, plus one per quota
+    /// wait that fits in `max_wait`. None starts once the client's [`Cancel`] fired, and its sleeps
+    /// end when it fires. Server numbers (resets, `Retry-After`) are read by `model`'s one reader,
+    /// bounded to 2^53, and every sum and scale on them saturates.
     pub fn call<P: Serialize, T: Payload>(&mut self, method: &str, params: &P) -> Result<Reply<T>, RpcError> {
         if let Some(seconds) = self.minute_wait_due.take() {
             // Proactive: the budget is known to be spent. Past max_wait, just ask and let the
             // server's answer decide.
-            if self.quota_wait_fits(seconds) {
-                self.quota_sleep(seconds);
+            if self.reserve_quota_wait(seconds) {
+                self.quota_sleep(seconds)?;
             }
         }
         let summary = if self.options.verbose > 0 { request_summary(method, params) } else { String::new() };
         let mut retries = 0;
         loop {
+            if self.cancel.is_cancelled() {
+                return Err(RpcError::Cancelled);
+            }
             let failure = match self.attempt::<P, T>(method, params, &summary) {
                 Ok(reply) => {
                     self.after_success(&reply.metadata);
@@ -346,28 +364,39 @@ impl Client {
             };
             if let RpcError::Api(api) = &failure.error {
                 if let Some(seconds) = api.minute_quota_wait() {
-                    if self.quota_wait_fits(seconds) {
-                        self.quota_sleep(seconds);
+                    if self.reserve_quota_wait(seconds) {
+                        self.quota_sleep(seconds)?;
                         continue;
                     }
-                    return Err(failure.error);
+                    return Err(quota_not_waited(failure.error));
                 }
             }
             if !failure.retryable || retries >= self.options.retries {
                 return Err(after_retries(failure.error, retries));
             }
             let delay = match failure.retry_after {
-                Some(seconds) if Duration::from_secs(seconds) > self.options.max_wait => {
-                    return Err(after_retries(failure.error, retries));
+                Reading::Number(seconds) if Duration::from_secs(seconds) <= self.options.max_wait => {
+                    scale(self.options.wait_unit, seconds)
                 }
-                Some(seconds) => scale(self.options.wait_unit, seconds),
-                None => self.backoff(retries),
+                Reading::Number(_) | Reading::Odd => {
+                    let asked = match failure.retry_after {
+                        Reading::Number(seconds) => format!("{seconds} s"),
+                        _ => "more than 2^53 s".to_owned(),
+                    };
+                    let note =
+                        format!("Retry-After: {asked} is longer than --max-wait {} s", self.options.max_wait.as_secs());
+                    return Err(with_note(after_retries(failure.error, retries), &note));
+                }
+                // Not a number of seconds (an HTTP date): the backoff decides.
+                Reading::Absent => self.backoff(retries),
             };
             retries += 1;
             if self.options.verbose > 0 {
                 self.log_line(&format!("retrying in {} ({retries} of {})", format_millis(delay), self.options.retries));
             }
-            std::thread::sleep(delay);
+            if !self.cancel.sleep(delay) {
+                return Err(RpcError::Cancelled);
+            }
         }
     }
 
@@ -390,22 +419,29 @@ impl Client {
         ceiling.mul_f64(fastrand::f64())
     }
 
-    fn quota_wait_fits(&self, seconds: u64) -> bool {
-        Duration::from_secs(self.quota_waited.saturating_add(seconds)) <= self.options.max_wait
+    /// Takes `seconds` from the run's quota-wait budget when they fit in `max_wait`, atomically so
+    /// that workers waiting at once cannot overdraw it together.
+    fn reserve_quota_wait(&self, seconds: u64) -> bool {
+        let max = self.options.max_wait.as_secs();
+        self.quota_waited
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |waited| {
+                waited.checked_add(seconds).filter(|&total| total <= max)
+            })
+            .is_ok()
     }
 
-    fn quota_sleep(&mut self, seconds: u64) {
+    /// Waits out a reserved quota wait, unless the run is cancelled meanwhile.
+    fn quota_sleep(&mut self, seconds: u64) -> Result<(), RpcError> {
         if !self.options.quiet {
             self.log_line(&format!("minute quota used up; waiting {seconds} s for it to reset"));
         }
-        self.quota_waited += seconds;
-        std::thread::sleep(scale(self.options.wait_unit, seconds));
+        if self.cancel.sleep(scale(self.options.wait_unit, seconds)) { Ok(()) } else { Err(RpcError::Cancelled) }
     }
 
     fn after_success(&mut self, metadata: &Metadata) {
         if let Some(limits) = metadata.limits {
             if limits.minute_remaining == Some(0) {
-                self.minute_wait_due = Some(limits.minute_reset.unwrap_or(60) + 1);
+                self.minute_wait_due = Some(limits.minute_reset.unwrap_or(60).saturating_add(1));
             }
         }
         let Some(version) = &metadata.api_version else {
@@ -471,7 +507,7 @@ impl Client {
         let headers = response.headers();
         let header = |name: &str| headers.get(name).map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_owned());
         let content_type = redact::scrub(&header("content-type").unwrap_or_default());
-        let retry_after = header("retry-after").and_then(|v| v.parse::<u64>().ok());
+        let retry_after_text = header("retry-after").unwrap_or_default();
         if (300..400).contains(&status) {
             let location = redact::scrub(&header("location").unwrap_or_default());
             return (Some(status), Err(Failure::fatal(RpcError::Redirect { status, location })));
@@ -490,7 +526,7 @@ impl Client {
         // One body buffer per client, reused page after page: steady memory for long exports.
         let mut bytes = std::mem::take(&mut self.buffer);
         let read = read_capped(response.body_mut(), max, declared, &mut bytes);
-        let outcome = self.sort_out::<T>(read, &bytes, status, content_type, retry_after, id);
+        let outcome = self.sort_out::<T>(read, &bytes, status, content_type, &retry_after_text, id);
         if bytes.capacity() <= KEPT_BUFFER {
             self.buffer = bytes;
         }
@@ -504,7 +540,7 @@ impl Client {
         bytes: &[u8],
         status: u16,
         content_type: String,
-        retry_after: Option<u64>,
+        retry_after: &str,
         id: u64,
     ) -> Result<Reply<T>, Failure> {
         match read {
@@ -536,7 +572,7 @@ impl Client {
                 RpcError::Api(api) => api.code == -32603,
                 _ => false,
             };
-            Failure { error, retryable, retry_after }
+            Failure::new(error, retryable, retry_after)
         })
     }
 
@@ -570,7 +606,7 @@ impl Client {
                 (format!("could not reach the API at {endpoint}: {detail}"), true)
             }
         };
-        Failure { error: RpcError::Transport(redact::scrub(&message)), retryable, retry_after: None }
+        Failure::new(RpcError::Transport(redact::scrub(&message)), retryable, "")
     }
 
     fn log_line(&mut self, text: &str) {
@@ -597,13 +633,17 @@ fn ureq_proxy(choice: &ProxyChoice) -> anyhow::Result<ureq::Proxy> {
 struct Failure {
     error: RpcError,
     retryable: bool,
-    /// `Retry-After` in seconds, when the response had one.
-    retry_after: Option<u64>,
+    /// `Retry-After` read as a server number (absent when missing or an HTTP date).
+    retry_after: Reading,
 }
 
 impl Failure {
     fn fatal(error: RpcError) -> Self {
-        Failure { error, retryable: false, retry_after: None }
+        Failure::new(error, false, "")
+    }
+
+    fn new(error: RpcError, retryable: bool, retry_after: &str) -> Self {
+        Failure { error, retryable, retry_after: server_number_from_text(retry_after) }
     }
 }
 
@@ -612,7 +652,30 @@ fn after_retries(error: RpcError, retries: u32) -> RpcError {
     if retries == 0 {
         return error;
     }
-    let note = format!(" (after {retries} {})", if retries == 1 { "retry" } else { "retries" });
+    with_note(error, &format!("after {retries} {}", if retries == 1 { "retry" } else { "retries" }))
+}
+
+/// A `limit_exceeded` whose wait does not fit in `--max-wait`, saying when the window resets.
+fn quota_not_waited(error: RpcError) -> RpcError {
+    let RpcError::Api(mut api) = error else {
+        return error;
+    };
+    let resets = match api.limits().and_then(|l| l.minute_reset) {
+        Some(reset) => format!("resets in {}", format_reset(reset)),
+        None => "resets in about 1m".to_owned(),
+    };
+    let message = api.message.trim_end();
+    api.message = if message.is_empty() {
+        format!("the minute quota is used up and {resets}, beyond --max-wait")
+    } else {
+        format!("{message}; {resets}, beyond --max-wait")
+    };
+    RpcError::Api(api)
+}
+
+/// `error` with ` (note)` at the end of its message.
+fn with_note(error: RpcError, note: &str) -> RpcError {
+    let note = format!(" ({note})");
     match error {
         RpcError::Transport(message) => RpcError::Transport(message + &note),
         RpcError::Http { status, content_type, excerpt } => {
@@ -641,14 +704,22 @@ fn format_millis(d: Duration) -> String {
 /// A body buffer larger than this is not kept for the next call.
 const KEPT_BUFFER: usize = 64 * 1024 * 1024;
 
-/// Reads the whole body into `bytes` (cleared first) through ureq's limit, growing the buffer at
-/// most to the cap.
+/// Reads the whole body into `bytes` (cleared first) through ureq's limit.
 fn read_capped(body: &mut ureq::Body, max: u64, declared: Option<u64>, bytes: &mut Vec<u8>) -> io::Result<()> {
+    fill(body.with_config().limit(max).reader(), max, declared, bytes)
+}
+
+/// Room reserved before the first byte: a declared length is only a claim (a server can declare
+/// 256 MiB and send nothing), so at most this much is trusted up front.
+const FIRST_RESERVE: usize = 1024 * 1024;
+
+/// Reads `reader` to its end into `bytes` (cleared first), reserving at most [`FIRST_RESERVE`]
+/// before bytes arrive and then growing with what arrived, never beyond `max`.
+fn fill(mut reader: impl Read, max: u64, declared: Option<u64>, bytes: &mut Vec<u8>) -> io::Result<()> {
     const CHUNK: usize = 64 * 1024;
     let cap = usize::try_from(max).unwrap_or(usize::MAX);
-    let mut reader = body.with_config().limit(max).reader();
     bytes.clear();
-    bytes.reserve(declared.map_or(CHUNK, |n| usize::try_from(n).unwrap_or(cap)).min(cap));
+    bytes.reserve(declared.map_or(CHUNK, |n| usize::try_from(n).unwrap_or(cap)).min(cap).min(FIRST_RESERVE));
     let mut chunk = vec![0; CHUNK];
     loop {
         let n = match reader.read(&mut chunk) {
@@ -658,7 +729,13 @@ fn read_capped(body: &mut ureq::Body, max: u64, declared: Option<u64>, bytes: &m
             Err(e) => return Err(e),
         };
         if bytes.capacity() - bytes.len() < n {
-            let wanted = (bytes.len() * 2).max(bytes.len() + n).min(cap.max(bytes.len() + n));
+            // Double what arrived, but toward the declared length no further than it says.
+            let doubled = bytes.len().saturating_mul(2).max(bytes.len() + n);
+            let wanted = match declared.and_then(|d| usize::try_from(d).ok()) {
+                Some(d) if d >= bytes.len() + n => doubled.min(d),
+                _ => doubled,
+            };
+            let wanted = wanted.min(cap.max(bytes.len() + n));
             bytes.reserve_exact(wanted - bytes.len());
         }
         bytes.extend_from_slice(&chunk[..n]);
@@ -847,6 +924,9 @@ fn check_envelope<T: Payload>(body: &[u8], id: u64) -> Result<Reply<T>, Checked>
     check_shape(jsonrpc.as_ref(), envelope.id.as_ref(), envelope.result.is_some(), envelope.error.is_some(), id)
         .map_err(Checked::Malformed)?;
     match (envelope.result, envelope.error) {
+        (Some(result), None) if result.metadata.odd_total => {
+            Err(Checked::Malformed("metadata.total_items is not a whole number from 0 to 2^53".to_owned()))
+        }
         (Some(result), None) => Ok(Reply { data: result.data, metadata: result.metadata }),
         (None, Some(error)) => Err(Checked::Api(Box::new(api_error(error)))),
         _ => unreachable!("check_shape demands exactly one of result and error"),

@@ -2,6 +2,7 @@
 //! of an agent account, each record led by its `user_id` (SPEC §4).
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use super::listing::Listing;
 use super::notice;
@@ -32,6 +33,7 @@ pub fn run(settings: &Settings, args: &ListArgs) -> anyhow::Result<Exit> {
         }
         return listing.dry_run(settings.user_id);
     }
+    let listing = Arc::new(listing);
     let (mut client, _) = super::connect(settings)?;
     if args.all_users {
         return all_users(settings, &listing, &mut client, args);
@@ -77,8 +79,13 @@ fn users_listing(settings: &Settings) -> anyhow::Result<Listing> {
     Listing::new(&args, &USERS, settings)
 }
 
-fn all_users(settings: &Settings, listing: &Listing, client: &mut Client, args: &ListArgs) -> anyhow::Result<Exit> {
-    let users_listing = users_listing(settings)?;
+fn all_users(
+    settings: &Settings,
+    listing: &Arc<Listing>,
+    client: &mut Client,
+    args: &ListArgs,
+) -> anyhow::Result<Exit> {
+    let users_listing = Arc::new(users_listing(settings)?);
     let mut users: Vec<CustomerUser> = Vec::new();
     users_listing.fetch(client, None, |page| {
         users.extend(page);
@@ -91,8 +98,8 @@ fn all_users(settings: &Settings, listing: &Listing, client: &mut Client, args: 
     if listing.count {
         let mut sum = 0;
         for &id in &ids {
-            match listing.count::<Funnel>(client, Some(id as u64)) {
-                Ok(n) => sum += n,
+            match user_param(id).and_then(|user| listing.count::<Funnel>(client, Some(user))) {
+                Ok(n) => sum = u64::saturating_add(sum, n),
                 Err(err) if args.keep_going => skipped.push((id, format!("{err:#}"))),
                 Err(err) => return Err(err.context(format!("user {id}"))),
             }
@@ -106,22 +113,25 @@ fn all_users(settings: &Settings, listing: &Listing, client: &mut Client, args: 
                 // Without --stream a user's funnels are held back until all its pages arrived, so
                 // that a skipped user leaves nothing behind.
                 let mut held: Vec<UserFunnel> = Vec::new();
-                let result = listing.fetch::<Funnel>(client, Some(id as u64), |page| {
-                    let page = page.into_iter().map(|funnel| UserFunnel { user_id: id, funnel });
-                    if listing.stream {
-                        sink(page.collect())
-                    } else {
-                        held.extend(page);
-                        Ok(())
-                    }
+                let result = user_param(id).and_then(|user| {
+                    listing.fetch::<Funnel>(client, Some(user), |page| {
+                        let page = page.into_iter().map(|funnel| UserFunnel { user_id: id, funnel });
+                        if listing.stream {
+                            sink(page.collect())
+                        } else {
+                            held.extend(page);
+                            Ok(())
+                        }
+                    })
                 });
                 match result {
                     Ok(outcome) => {
                         if !held.is_empty() {
                             sink(held)?;
                         }
-                        total.written += outcome.written;
-                        total.total = Some(total.total.unwrap_or(0) + outcome.total.unwrap_or(outcome.written));
+                        total.written = total.written.saturating_add(outcome.written);
+                        let this = outcome.total.unwrap_or(outcome.written);
+                        total.total = Some(total.total.unwrap_or(0).saturating_add(this));
                         total.unreachable |= outcome.unreachable;
                         total.more |= outcome.more;
                     }
@@ -161,4 +171,12 @@ fn all_users(settings: &Settings, listing: &Listing, client: &mut Client, args: 
         ),
     )
     .into())
+}
+
+/// A user id from `get.customer_users` as `user_id` param: a negative one is the server's error,
+/// never wrapped into a huge number.
+fn user_param(id: i64) -> anyhow::Result<u64> {
+    u64::try_from(id).map_err(|_| {
+        Failure::new(Exit::Network, format!("malformed response: get.customer_users listed the user id {id}")).into()
+    })
 }

@@ -1,7 +1,9 @@
 //! The machinery every paged listing shares (`list`, `users`): validated query options → API params
 //! → pages → output, generic over the record type and its [`Schema`].
 
+use std::hash::Hash;
 use std::io::Write;
+use std::sync::Arc;
 
 use anyhow::Context;
 use serde::Serialize;
@@ -16,7 +18,7 @@ use crate::output::destination::Destination;
 use crate::output::{Output, OutputOptions, Record};
 use crate::pager::{self, Keyed, MAX_OFFSET, MAX_PAGE, Outcome, Page, Plan, Prefetch, Want};
 use crate::query::{self, Filter, Schema, SortKey};
-use crate::rpc::{self, Client};
+use crate::rpc::{self, Cancel, Client};
 
 /// A listing request, validated before any request is made.
 #[derive(Debug)]
@@ -139,58 +141,79 @@ impl Listing {
         super::print_line(&body)
     }
 
-    /// `--count`: one request, the number of matching records.
+    /// `--count`: one request, the number of matching records. Only the server's `total_items`
+    /// answers it: a reply without one is malformed (exit 7), never a guess from the page.
     pub fn count<T: DeserializeOwned>(&self, client: &mut Client, user_id: Option<u64>) -> anyhow::Result<u64> {
         let reply = client.call::<_, Vec<T>>(self.schema.method, &self.count_params(user_id))?;
-        Ok(reply.metadata.total_items.unwrap_or(reply.data.len() as u64))
+        reply.metadata.total_items.ok_or_else(|| {
+            Failure::new(
+                Exit::Network,
+                format!(
+                    "malformed response (no total_items in its metadata): the API did not say how many {} match",
+                    self.schema.noun
+                ),
+            )
+            .into()
+        })
+    }
+
+    /// One page request.
+    fn page<T: DeserializeOwned>(
+        &self,
+        client: &mut Client,
+        user_id: Option<u64>,
+        offset: u64,
+        limit: u64,
+    ) -> anyhow::Result<Page<T>> {
+        let reply = client.call::<_, Vec<T>>(self.schema.method, &self.params(user_id, offset, limit))?;
+        Ok(Page { items: reply.data, total: reply.metadata.total_items })
     }
 
     /// Fetches the pages of the plan for one user, handing each page's new records to `sink`.
     /// With `--parallel N` the pages after the first are fetched ahead by N workers when the total
-    /// is known and the minute budget covers them; the paging rules and order stay the same.
+    /// is known and the minute budget covers them; the paging rules and order stay the same. The
+    /// workers hold the listing through the `Arc`, so a failed run returns without waiting for them.
     pub fn fetch<T>(
-        &self,
+        self: &Arc<Self>,
         client: &mut Client,
         user_id: Option<u64>,
         sink: impl FnMut(Vec<T>) -> anyhow::Result<()>,
     ) -> anyhow::Result<Outcome>
     where
-        T: Keyed + DeserializeOwned + Send,
+        T: Keyed + Hash + DeserializeOwned + Send + 'static,
     {
-        let page = |client: &mut Client, offset: u64, limit: u64| -> anyhow::Result<Page<T>> {
-            let reply = client.call::<_, Vec<T>>(self.schema.method, &self.params(user_id, offset, limit))?;
-            Ok(Page { items: reply.data, total: reply.metadata.total_items })
-        };
         if self.parallel <= 1 {
-            return pager::run(&self.plan, |offset, limit| page(client, offset, limit), sink);
+            return pager::run(&self.plan, |offset, limit| self.page(client, user_id, offset, limit), sink);
         }
-        std::thread::scope(|scope| {
-            let mut prefetch: Option<Prefetch<T>> = None;
-            let mut first = true;
-            let fetch = |offset: u64, limit: u64| {
-                if let Some(result) = prefetch.as_mut().and_then(|p| p.take(offset, limit)) {
-                    return result;
-                }
-                let fetched = page(client, offset, limit)?;
-                if std::mem::take(&mut first) {
-                    let budget = client.last_limits().and_then(|l| l.minute_remaining);
-                    if let (Some(total), Some(budget)) = (fetched.total, budget) {
-                        let jobs = self.plan.pages_after(offset + fetched.items.len() as u64, total);
-                        if !jobs.is_empty() && jobs.len() as u64 <= budget {
-                            let fetchers: Vec<_> = (0..self.parallel)
-                                .map(|_| {
-                                    let mut worker = client.fork();
-                                    move |offset, limit| page(&mut worker, offset, limit)
-                                })
-                                .collect();
-                            prefetch = Some(Prefetch::start(scope, jobs, fetchers));
-                        }
+        let mut prefetch: Option<Prefetch<T>> = None;
+        let mut first = true;
+        let fetch = |offset: u64, limit: u64| {
+            if let Some(result) = prefetch.as_mut().and_then(|p| p.take(offset, limit)) {
+                return result;
+            }
+            let fetched = self.page(client, user_id, offset, limit)?;
+            if std::mem::take(&mut first) {
+                let budget = client.last_limits().and_then(|l| l.minute_remaining);
+                if let (Some(total), Some(budget)) = (fetched.total, budget) {
+                    // `run` cuts a page to its limit; predict from what it will keep.
+                    let kept = (fetched.items.len() as u64).min(limit);
+                    let jobs = self.plan.pages_after(offset.saturating_add(kept), total);
+                    if !jobs.is_empty() && jobs.len() as u64 <= budget {
+                        let cancel = Cancel::default();
+                        let fetchers: Vec<_> = (0..self.parallel)
+                            .map(|_| {
+                                let mut worker = client.fork(&cancel);
+                                let listing = Arc::clone(self);
+                                move |offset, limit| listing.page(&mut worker, user_id, offset, limit)
+                            })
+                            .collect();
+                        prefetch = Some(Prefetch::start(jobs, fetchers, move || cancel.cancel()));
                     }
                 }
-                Ok(fetched)
-            };
-            pager::run(&self.plan, fetch, sink)
-        })
+            }
+            Ok(fetched)
+        };
+        pager::run(&self.plan, fetch, sink)
     }
 
     /// Output options for these records; `lead` fields (e.g. `user_id`) come first.
@@ -255,14 +278,14 @@ impl Listing {
 
     /// The whole run for one account: pages → output → notices.
     pub fn print<T>(
-        &self,
+        self: &Arc<Self>,
         settings: &Settings,
         client: &mut Client,
         user_id: Option<u64>,
         explode: bool,
     ) -> anyhow::Result<Exit>
     where
-        T: Keyed + DeserializeOwned + Record + Send,
+        T: Keyed + Hash + DeserializeOwned + Record + Send + 'static,
     {
         let options = self.output_options(settings, explode, &[]);
         let outcome = self.emit::<T, _>(settings, options, |sink| self.fetch(client, user_id, sink))?;

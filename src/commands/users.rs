@@ -1,6 +1,8 @@
 //! `funnels users`: the client users of an agent account (`get.customer_users`, SPEC §4), through
 //! the same listing machinery as `list`.
 
+use std::sync::Arc;
+
 use super::listing::Listing;
 use crate::cli::UsersArgs;
 use crate::config::Settings;
@@ -10,7 +12,7 @@ use crate::query::USERS;
 use crate::rpc::RpcError;
 
 pub fn run(settings: &Settings, args: &UsersArgs) -> anyhow::Result<Exit> {
-    let listing = Listing::new(&args.query, &USERS, settings)?;
+    let listing = Arc::new(Listing::new(&args.query, &USERS, settings)?);
     if settings.dry_run {
         return listing.dry_run(None);
     }

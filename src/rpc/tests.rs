@@ -464,10 +464,42 @@ fn unreadable_metadata_does_not_drop_the_page() {
     let mut server = Server::new();
     let _mock = server
         .mock("POST", "/v2.0")
-        .with_body_from_request(answer(r#""result":{"data":[],"metadata":{"total_items":"many","limits":[]}}"#))
+        .with_body_from_request(answer(
+            r#""result":{"data":[],"metadata":{"total_items":null,"limits":[],"api_version":"v2"}}"#,
+        ))
         .create();
     let reply = funnels(&mut client(options(endpoint(&server)), TOKEN)).unwrap();
     assert_eq!(reply.metadata, Metadata::default());
+}
+
+#[test]
+fn a_total_that_is_not_a_server_number_is_a_malformed_response() {
+    // SPEC §3.2: unlike the limits, an unreadable total is never guessed around.
+    for total in [r#""many""#, "-1", "2.5", "18446744073709551616", "9007199254740993", "true", "{}"] {
+        let mut server = Server::new();
+        let body = format!(r#""result":{{"data":[],"metadata":{{"total_items":{total},"limits":{{"day_limit":1}}}}}}"#);
+        let _mock = server.mock("POST", "/v2.0").with_body_from_request(answer(body)).create();
+        let err = funnels(&mut client(options(endpoint(&server)), TOKEN)).unwrap_err();
+        assert!(
+            matches!(&err, RpcError::Malformed { reason, .. } if reason.contains("total_items")),
+            "{total}: {err:?}"
+        );
+    }
+}
+
+#[test]
+fn an_odd_total_in_an_error_still_yields_its_limits() {
+    let mut server = Server::new();
+    let data = json!({"mnemonic": "limit_exceeded", "params": {"limit_type": "minute"},
+        "metadata": {"total_items": -5, "limits": {"minute_remaining": 0, "minute_reset": 3}}});
+    let _mock = server
+        .mock("POST", "/v2.0")
+        .with_body_from_request(answer(error_member(-32029, "Limit per minute", &data)))
+        .create();
+    let mut options = options(endpoint(&server));
+    options.max_wait = Duration::ZERO;
+    let err = funnels(&mut client(options, TOKEN)).unwrap_err();
+    assert!(err.to_string().contains("resets in 3s"), "{err}");
 }
 
 #[test]
@@ -966,4 +998,112 @@ proptest::proptest! {
         let body = format!(r#"{{"jsonrpc":"2.0","id":{id},"result":{{"data":{data},"metadata":{{"limits":{{}}}}}}{tail}"#);
         let _ = super::interpret::<Vec<Funnel>>(200, "application/json", body.as_bytes(), 1);
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hostile numbers, bodies and cancellation
+
+#[test]
+fn a_huge_minute_reset_never_floods() {
+    // 2^64 − 1 is no server number: the reset counts as unknown (61 s), never as `reset + 1 = 0`.
+    let quota = error_member(
+        -32029,
+        "Limit per minute has been exceeded",
+        &json!({"mnemonic":"limit_exceeded","params":{"limit_type":"minute"},
+                "metadata":{"limits":{"minute_remaining":0,"minute_reset":u64::MAX}}}),
+    );
+    let mut server = Server::new();
+    let limited = server.mock("POST", "/v2.0").with_body_from_request(answer(quota.clone())).expect(1).create();
+    let mut opts = options(endpoint(&server));
+    opts.max_wait = Duration::ZERO;
+    let err = funnels(&mut client(opts, TOKEN)).unwrap_err();
+    limited.assert();
+    assert!(err.to_string().contains("resets in about 1m"), "{err}");
+
+    let mut server = Server::new();
+    let limited = server.mock("POST", "/v2.0").with_body_from_request(answer(quota)).expect(2).create();
+    let err = funnels(&mut client(options(endpoint(&server)), TOKEN)).unwrap_err();
+    limited.assert(); // one wait of 61 s fits in 120 s, a second does not
+    assert!(matches!(err, RpcError::Api(_)), "{err:?}");
+}
+
+#[test]
+fn a_reset_that_does_not_fit_max_wait_says_when_it_resets() {
+    let mut server = Server::new();
+    let limited =
+        server.mock("POST", "/v2.0").with_body_from_request(answer(minute_exceeded(1 << 53))).expect(1).create();
+    let err = funnels(&mut client(options(endpoint(&server)), TOKEN)).unwrap_err();
+    limited.assert();
+    assert!(err.to_string().contains("resets in 2501999792983h 36m"), "{err}");
+}
+
+#[test]
+fn a_retry_after_beyond_any_number_fails_at_once() {
+    for value in ["18446744073709551616", "9007199254740993"] {
+        let mut server = Server::new();
+        let busy = server.mock("POST", "/v2.0").with_status(503).with_header("retry-after", value).expect(1).create();
+        let err = funnels(&mut client(options(endpoint(&server)), TOKEN)).unwrap_err();
+        busy.assert();
+        assert!(matches!(err, RpcError::Http { status: 503, .. }), "{err:?}");
+        assert!(err.to_string().contains("longer than --max-wait 120 s"), "{err}");
+    }
+}
+
+#[test]
+fn a_retry_after_date_falls_back_to_the_backoff() {
+    let mut server = Server::new();
+    let busy = server
+        .mock("POST", "/v2.0")
+        .with_status(503)
+        .with_header("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT")
+        .expect(1)
+        .create();
+    let ok = server.mock("POST", "/v2.0").with_body_from_request(answer(PAGE)).expect(1).create();
+    let reply = funnels(&mut client(options(endpoint(&server)), TOKEN)).unwrap();
+    assert_eq!(reply.data.len(), 2);
+    busy.assert();
+    ok.assert();
+}
+
+#[test]
+fn a_declared_length_is_not_reserved_before_the_bytes_arrive() {
+    const DECLARED: u64 = 256 * 1024 * 1024;
+    let mut bytes = Vec::new();
+    fill(&b"{}"[..], DECLARED, Some(DECLARED), &mut bytes).unwrap();
+    assert_eq!(bytes, b"{}");
+    assert!(bytes.capacity() <= FIRST_RESERVE, "reserved {} bytes for a 2-byte body", bytes.capacity());
+
+    // A real large body still arrives whole, growing as it comes.
+    let body = vec![b' '; 5 * 1024 * 1024 + 7];
+    fill(&body[..], DECLARED, Some(body.len() as u64), &mut bytes).unwrap();
+    assert_eq!(bytes.len(), body.len());
+    assert!(bytes.capacity() <= 2 * body.len());
+}
+
+#[test]
+fn a_cancelled_client_starts_no_request_and_cuts_its_waits_short() {
+    let mut server = Server::new();
+    let busy = server.mock("POST", "/v2.0").with_status(503).with_header("retry-after", "60").expect(1).create();
+    let mut opts = options(endpoint(&server));
+    opts.wait_unit = Duration::from_secs(1);
+    let cancel = Cancel::default();
+    let mut worker = client(opts, TOKEN).fork(&cancel);
+    let canceller = {
+        let cancel = cancel.clone();
+        thread::spawn(move || {
+            thread::sleep(Duration::from_millis(200));
+            cancel.cancel();
+        })
+    };
+    let started = Instant::now();
+    let err = funnels(&mut worker).unwrap_err();
+    assert!(matches!(err, RpcError::Cancelled), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(10), "the 60 s wait was sat out: {:?}", started.elapsed());
+    canceller.join().unwrap();
+    busy.assert();
+
+    let untouched = server.mock("POST", "/v2.0").expect(0).create();
+    assert!(matches!(funnels(&mut worker), Err(RpcError::Cancelled)));
+    assert_eq!(worker.requests_sent(), 1);
+    untouched.assert();
 }

@@ -5,6 +5,7 @@
 mod agents;
 mod common;
 mod errors;
+mod hostile_server;
 mod integrity;
 mod list;
 mod local_files;
