@@ -202,6 +202,7 @@ impl Listing {
             header: self.header,
             width: settings.width,
             color: settings.color,
+            terminal: settings.stdout_tty,
         }
     }
 

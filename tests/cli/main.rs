@@ -5,6 +5,7 @@
 mod agents;
 mod common;
 mod errors;
+mod hostile_text;
 mod integrity;
 mod list;
 mod network;
