@@ -197,10 +197,10 @@ fn stage_list(stages: &[Stage]) -> String {
 /// comfy-table wraps a word wider than its column one line at a time, and for every line it
 /// measures (and, for ASCII, scans) the whole rest of the word, so one long word costs time
 /// quadratic in its length: a 64 K-character Cyrillic name took 12 s on a 20-column terminal, and
-/// 1 MB most of an hour. Given pieces no longer than the terminal, each of its lines costs at most
-/// a terminal width, so a table renders in time linear in its text. Words that fit the terminal —
-/// every real name — reach comfy-table untouched and keep its layout byte for byte; a longer one is
-/// wrapped at the piece boundaries as well as at the column's, with nothing lost.
+/// 1 MB would take most of an hour. Given pieces no longer than the terminal, each of its lines
+/// costs at most a terminal width, so a table renders in time linear in its text. Words that fit
+/// the terminal — every real name — reach comfy-table untouched and keep its layout byte for byte;
+/// a longer one is wrapped at the piece boundaries as well as at the column's, with nothing lost.
 fn fit(text: &str, width: Option<u16>) -> Cow<'_, str> {
     let Some(limit) = width.map(|w| usize::from(w.max(1))) else {
         return Cow::Borrowed(text);
