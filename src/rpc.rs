@@ -73,7 +73,13 @@ impl fmt::Display for ApiError {
         if let Some(field) = &self.field {
             parts.push(format!("field {field}"));
         }
-        if let Some(value) = &self.value {
+        // A server that puts the same text in the message and the value gets it quoted once
+        // (the message may have gained " (after N retries)").
+        let repeats_message = |value: &&String| {
+            let rest = self.message.trim().strip_prefix(value.trim());
+            rest.is_some_and(|rest| rest.is_empty() || rest.starts_with(" (after "))
+        };
+        if let Some(value) = self.value.as_ref().filter(|v| v.trim().is_empty() || !repeats_message(v)) {
             parts.push(format!("value {value}"));
         }
         let _ = write!(text, " ({})", parts.join("; "));
@@ -82,7 +88,7 @@ impl fmt::Display for ApiError {
                 let _ = write!(text, "; resets in {}", format_reset(reset));
             }
         }
-        f.write_str(&redact::scrub(&text))
+        f.write_str(&redact::hide(&text))
     }
 }
 
@@ -953,16 +959,18 @@ fn explain(body: &[u8], id: u64, err: &serde_json::Error) -> String {
     }
 }
 
+/// The error object as kept for display: every piece of server text hidden as a whole and then
+/// cut to [`redact::QUOTE_CHARS`] characters, so that no message can flood a terminal or a log.
 fn api_error(error: ErrorObject) -> ApiError {
     let data = error.data.unwrap_or(Value::Null);
     let text = |v: &Value| match v {
         Value::Null => None,
-        Value::String(s) => Some(redact::scrub(s)),
-        other => Some(redact::scrub(&compact(other))),
+        Value::String(s) => Some(redact::quote(s, redact::QUOTE_CHARS)),
+        other => Some(redact::quote(&compact(other), redact::QUOTE_CHARS)),
     };
     ApiError {
         code: error.code,
-        message: redact::scrub(error.message.as_deref().unwrap_or("")),
+        message: redact::quote(error.message.as_deref().unwrap_or(""), redact::QUOTE_CHARS),
         mnemonic: data.get("mnemonic").and_then(text),
         field: data.get("field").and_then(text),
         value: data.get("value").and_then(text),
@@ -975,18 +983,11 @@ fn compact(value: &Value) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
-/// The first 200 bytes of a body, cut on a character boundary and scrubbed. The token is replaced
-/// before the cut so that no prefix of it survives at the edge.
+/// The first 200 bytes of a body: secrets hidden in the whole body first, then cut on a character
+/// boundary (with `…`), so that no prefix of a secret survives at the edge.
 fn excerpt(body: &[u8]) -> String {
     const EXCERPT: usize = 200;
-    let window = &body[..body.len().min(EXCERPT + 4096)];
-    let text = redact::scrub(&String::from_utf8_lossy(window));
-    let text = text.trim();
-    let mut end = text.len().min(EXCERPT);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text[..end].trim_end().to_owned()
+    redact::excerpt(&String::from_utf8_lossy(body), EXCERPT)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1057,11 +1058,8 @@ fn verbose_line<T: Payload>(
     line
 }
 
-/// Keys whose values are never logged.
-const SECRET_KEYS: [&str; 3] = ["access_token", "password", "login"];
-
 /// A body for `-vv`: JSON with the secret keys' values as `"***"` at any depth, else the text;
-/// scrubbed either way (the caller escapes control characters).
+/// secrets hidden either way (the caller escapes control characters).
 fn redacted_body(body: &[u8]) -> String {
     match serde_json::from_slice::<Value>(body) {
         Ok(mut value) => {
@@ -1076,7 +1074,7 @@ fn mask_secrets(value: &mut Value) {
     match value {
         Value::Object(map) => {
             for (key, v) in map.iter_mut() {
-                if SECRET_KEYS.contains(&key.as_str()) {
+                if redact::SECRET_KEYS.contains(&key.as_str()) {
                     *v = Value::String("***".to_owned());
                 } else {
                     mask_secrets(v);

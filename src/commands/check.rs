@@ -1,6 +1,11 @@
 //! `funnels check`: one cheap call that proves the token, the IP whitelist, the component and the
 //! user id, and shows the points left (SPEC §4).
+//!
+//! What it prints goes through the same filters as every other output: the endpoint with any
+//! `user:pass@` as `***`, the text form made safe for a terminal, the JSON form escaped as all
+//! JSON is (SPEC §5).
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::Write;
 
@@ -12,16 +17,17 @@ use crate::cli::{Format, Platform};
 use crate::config::Settings;
 use crate::exit::Exit;
 use crate::model::{Funnel, Limits};
-use crate::output::destination::Destination;
+use crate::output::{self, destination::Destination};
 use crate::query::FUNNELS;
+use crate::redact;
 use crate::rpc::{self, format_reset};
 
 /// What `check` reports; `-o json` prints it as one object.
 #[derive(Debug, Serialize)]
 struct Report<'a> {
     platform: Platform,
-    endpoint: &'a str,
-    token_source: &'a str,
+    endpoint: Cow<'a, str>,
+    token_source: Cow<'a, str>,
     user_id: Option<u64>,
     funnels: Option<u64>,
     day_limit: Option<u64>,
@@ -43,8 +49,8 @@ pub fn run(settings: &Settings) -> anyhow::Result<Exit> {
     let limits = reply.metadata.limits.unwrap_or_default();
     let report = Report {
         platform: settings.platform,
-        endpoint: &settings.endpoint,
-        token_source: &token.source,
+        endpoint: redact::hide(&settings.endpoint),
+        token_source: redact::hide(&token.source),
         user_id: settings.user_id,
         funnels: reply.metadata.total_items,
         day_limit: limits.day_limit,
@@ -57,12 +63,7 @@ pub fn run(settings: &Settings) -> anyhow::Result<Exit> {
     let mut dest = Destination::open(settings.out.as_deref())?;
     match settings.format {
         Format::Json | Format::Ndjson => {
-            let text = if settings.format == Format::Json {
-                serde_json::to_string_pretty(&report)?
-            } else {
-                serde_json::to_string(&report)?
-            };
-            writeln!(dest, "{text}")
+            output::write_serialized(&mut dest, &report, settings.format == Format::Json, settings.stdout_tty)
         }
         Format::Table | Format::Csv | Format::Tsv => write_text(&mut dest, &report, &limits),
     }
@@ -76,8 +77,8 @@ fn write_text(w: &mut impl Write, r: &Report<'_>, limits: &Limits) -> std::io::R
     let platform =
         serde_json::to_value(r.platform).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
     writeln!(w, "platform  {platform}")?;
-    writeln!(w, "endpoint  {}", crate::redact::for_terminal(r.endpoint))?;
-    writeln!(w, "token     {}", crate::redact::for_terminal(r.token_source))?;
+    writeln!(w, "endpoint  {}", redact::for_terminal(&r.endpoint))?;
+    writeln!(w, "token     {}", redact::for_terminal(&r.token_source))?;
     writeln!(w, "user id   {}", or_dash(r.user_id))?;
     writeln!(w, "funnels   {}", or_dash(r.funnels))?;
     writeln!(w, "today     {}", points(limits.day_remaining, limits.day_limit, limits.day_reset))?;

@@ -225,6 +225,7 @@ impl Listing {
             header: self.header,
             width: settings.width,
             color: settings.color,
+            terminal: settings.stdout_tty,
         }
     }
 

@@ -35,6 +35,7 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> anyhow::Result<Exit> {
         header: true,
         width: settings.width,
         color: settings.color,
+        terminal: settings.stdout_tty,
     };
     let mut dest = Destination::open(settings.out.as_deref())?;
     match settings.format {

@@ -5,9 +5,14 @@
 //! what the server sent; the quoting makes that safe. TSV has no quoting, so the four characters
 //! that would break its rows (tab, newline, CR) or make the escapes ambiguous (backslash) are
 //! written as `\t \n \r \\`, the convention of `PostgreSQL`'s `COPY` and of `mlr --tsv`.
+//!
+//! Written to a terminal, both show control and disguising characters as visible escapes (SPEC §5):
+//! a terminal is a reader, not a spreadsheet, and must not be driven by a name. Byte-exactness is
+//! for files and pipes, which is where spreadsheets and scripts read from.
 
 use std::io::{self, Write};
 
+use super::sanitize::{visible, write_tsv_field};
 use super::{Cell, int_bytes};
 
 /// RFC 4180 rows with CRLF line ends.
@@ -15,12 +20,14 @@ pub(super) struct CsvWriter<W: Write> {
     w: csv::Writer<W>,
     columns: Vec<&'static str>,
     header_pending: bool,
+    /// Stdout is a terminal: values through [`visible`].
+    terminal: bool,
 }
 
 impl<W: Write> CsvWriter<W> {
-    pub(super) fn new(w: W, columns: Vec<&'static str>, header: bool) -> Self {
+    pub(super) fn new(w: W, columns: Vec<&'static str>, header: bool, terminal: bool) -> Self {
         let w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(w);
-        CsvWriter { w, columns, header_pending: header }
+        CsvWriter { w, columns, header_pending: header, terminal }
     }
 
     fn header(&mut self) -> io::Result<()> {
@@ -35,6 +42,10 @@ impl<W: Write> CsvWriter<W> {
         let mut digits = [0; 20];
         for cell in cells {
             let field: &[u8] = match *cell {
+                Cell::Text(text) if self.terminal => {
+                    self.w.write_field(visible(text).as_bytes()).map_err(io_error)?;
+                    continue;
+                }
                 Cell::Text(text) => text.as_bytes(),
                 Cell::Int(n) => int_bytes(n, &mut digits),
                 Cell::Null | Cell::Stages(_) => b"",
@@ -67,11 +78,13 @@ pub(super) struct TsvWriter<W: Write> {
     w: W,
     columns: Vec<&'static str>,
     header_pending: bool,
+    /// Stdout is a terminal: control and disguising characters as visible escapes too.
+    terminal: bool,
 }
 
 impl<W: Write> TsvWriter<W> {
-    pub(super) fn new(w: W, columns: Vec<&'static str>, header: bool) -> Self {
-        TsvWriter { w, columns, header_pending: header }
+    pub(super) fn new(w: W, columns: Vec<&'static str>, header: bool, terminal: bool) -> Self {
+        TsvWriter { w, columns, header_pending: header, terminal }
     }
 
     fn header(&mut self) -> io::Result<()> {
@@ -80,7 +93,7 @@ impl<W: Write> TsvWriter<W> {
                 if i > 0 {
                     self.w.write_all(b"\t")?;
                 }
-                write_escaped(&mut self.w, column)?;
+                write_tsv_field(&mut self.w, column, self.terminal)?;
             }
             self.w.write_all(b"\n")?;
         }
@@ -94,7 +107,7 @@ impl<W: Write> TsvWriter<W> {
                 self.w.write_all(b"\t")?;
             }
             match *cell {
-                Cell::Text(text) => write_escaped(&mut self.w, text)?,
+                Cell::Text(text) => write_tsv_field(&mut self.w, text, self.terminal)?,
                 Cell::Int(n) => self.w.write_all(int_bytes(n, &mut [0; 20]))?,
                 Cell::Null | Cell::Stages(_) => {}
             }
@@ -107,23 +120,4 @@ impl<W: Write> TsvWriter<W> {
         self.w.flush()?;
         Ok(self.w)
     }
-}
-
-/// `text` with tab, newline, CR and backslash as `\t \n \r \\`, written in runs.
-fn write_escaped<W: Write>(w: &mut W, text: &str) -> io::Result<()> {
-    let bytes = text.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let escape: &[u8] = match b {
-            b'\t' => b"\\t",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\\' => b"\\\\",
-            _ => continue,
-        };
-        w.write_all(&bytes[start..i])?;
-        w.write_all(escape)?;
-        start = i + 1;
-    }
-    w.write_all(&bytes[start..])
 }

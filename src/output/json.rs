@@ -4,10 +4,15 @@
 //! tree per record, every string goes through [`write_json_string`] (so DEL and C1 are escaped, which
 //! `serde_json` would leave raw), and the pretty layout is byte-for-byte that of
 //! `serde_json::to_string_pretty` (two-space indent, `"key": value`, `[]` for an empty array).
+//! JSON written to a terminal also `\u`-escapes the characters that disguise text (SPEC §5); the
+//! strings decode the same either way. [`write_serialized`] gives the same guarantees to JSON built
+//! from a `Serialize` type.
 
 use std::io::{self, Write};
 
-use super::sanitize::write_json_string;
+use serde::Serialize;
+
+use super::sanitize::{JsonFormatter, write_json_string};
 use super::{Cell, STAGE_COLUMNS, Stage, int_bytes, stage_cells};
 
 /// Streams rows as JSON objects keyed by `columns`.
@@ -16,20 +21,22 @@ pub(super) struct JsonWriter<W: Write> {
     columns: Vec<&'static str>,
     /// `json` (an indented array) rather than `ndjson`.
     pretty: bool,
+    /// Stdout is a terminal: escape the disguising characters too.
+    terminal: bool,
     rows: u64,
 }
 
 impl<W: Write> JsonWriter<W> {
-    pub(super) fn new(w: W, columns: Vec<&'static str>, pretty: bool) -> Self {
-        JsonWriter { w, columns, pretty, rows: 0 }
+    pub(super) fn new(w: W, columns: Vec<&'static str>, pretty: bool, terminal: bool) -> Self {
+        JsonWriter { w, columns, pretty, terminal, rows: 0 }
     }
 
     pub(super) fn row(&mut self, cells: &[Cell<'_>]) -> io::Result<()> {
         if self.pretty {
             self.w.write_all(if self.rows == 0 { b"[\n  " } else { b",\n  " })?;
-            write_object(&mut self.w, &self.columns, cells, Some(1))?;
+            write_object(&mut self.w, &self.columns, cells, Some(1), self.terminal)?;
         } else {
-            write_object(&mut self.w, &self.columns, cells, None)?;
+            write_object(&mut self.w, &self.columns, cells, None, self.terminal)?;
             self.w.write_all(b"\n")?;
         }
         self.rows += 1;
@@ -46,8 +53,32 @@ impl<W: Write> JsonWriter<W> {
 }
 
 /// One pretty-printed object as a whole document (`show -o json`), with a trailing newline.
-pub(super) fn write_document<W: Write + ?Sized>(w: &mut W, columns: &[&str], cells: &[Cell<'_>]) -> io::Result<()> {
-    write_object(w, columns, cells, Some(0))?;
+pub(super) fn write_document<W: Write + ?Sized>(
+    w: &mut W,
+    columns: &[&str],
+    cells: &[Cell<'_>],
+    terminal: bool,
+) -> io::Result<()> {
+    write_object(w, columns, cells, Some(0), terminal)?;
+    w.write_all(b"\n")
+}
+
+/// `value` as one JSON document and a newline, pretty or compact, with the strings escaped as
+/// everywhere else: no raw C0, DEL or C1, and for a `terminal` no raw disguising character.
+pub fn write_serialized<W: Write + ?Sized, T: Serialize + ?Sized>(
+    w: &mut W,
+    value: &T,
+    pretty: bool,
+    terminal: bool,
+) -> io::Result<()> {
+    let result = if pretty {
+        let formatter = JsonFormatter { inner: serde_json::ser::PrettyFormatter::new(), terminal };
+        value.serialize(&mut serde_json::Serializer::with_formatter(&mut *w, formatter))
+    } else {
+        let formatter = JsonFormatter { inner: serde_json::ser::CompactFormatter, terminal };
+        value.serialize(&mut serde_json::Serializer::with_formatter(&mut *w, formatter))
+    };
+    result.map_err(io::Error::from)?;
     w.write_all(b"\n")
 }
 
@@ -77,6 +108,7 @@ fn write_object<W: Write + ?Sized>(
     columns: &[&str],
     cells: &[Cell<'_>],
     level: Option<usize>,
+    terminal: bool,
 ) -> io::Result<()> {
     debug_assert_eq!(columns.len(), cells.len());
     if columns.is_empty() {
@@ -89,25 +121,30 @@ fn write_object<W: Write + ?Sized>(
             w.write_all(b",")?;
         }
         newline(w, inner)?;
-        write_json_string(w, column)?;
+        write_json_string(w, column, terminal)?;
         w.write_all(if level.is_some() { b": " } else { b":" })?;
-        write_value(w, *cell, inner)?;
+        write_value(w, *cell, inner, terminal)?;
     }
     newline(w, level)?;
     w.write_all(b"}")
 }
 
-fn write_value<W: Write + ?Sized>(w: &mut W, cell: Cell<'_>, level: Option<usize>) -> io::Result<()> {
+fn write_value<W: Write + ?Sized>(w: &mut W, cell: Cell<'_>, level: Option<usize>, terminal: bool) -> io::Result<()> {
     match cell {
-        Cell::Text(text) => write_json_string(w, text),
+        Cell::Text(text) => write_json_string(w, text, terminal),
         Cell::Int(n) => w.write_all(int_bytes(n, &mut [0; 20])),
         Cell::Null | Cell::Stages(None) => w.write_all(b"null"),
-        Cell::Stages(Some(stages)) => write_stages(w, stages, level),
+        Cell::Stages(Some(stages)) => write_stages(w, stages, level, terminal),
     }
 }
 
 /// The stages as received: server order, each stage with all four keys (`null` where missing).
-fn write_stages<W: Write + ?Sized>(w: &mut W, stages: &[Stage], level: Option<usize>) -> io::Result<()> {
+fn write_stages<W: Write + ?Sized>(
+    w: &mut W,
+    stages: &[Stage],
+    level: Option<usize>,
+    terminal: bool,
+) -> io::Result<()> {
     if stages.is_empty() {
         return w.write_all(b"[]");
     }
@@ -118,7 +155,7 @@ fn write_stages<W: Write + ?Sized>(w: &mut W, stages: &[Stage], level: Option<us
             w.write_all(b",")?;
         }
         newline(w, inner)?;
-        write_object(w, &STAGE_COLUMNS, &stage_cells(stage), inner)?;
+        write_object(w, &STAGE_COLUMNS, &stage_cells(stage), inner, terminal)?;
     }
     newline(w, level)?;
     w.write_all(b"]")

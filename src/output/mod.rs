@@ -17,6 +17,8 @@ mod table;
 #[cfg(test)]
 mod tests;
 
+pub use json::write_serialized;
+
 use std::io::{self, Write};
 
 use crate::cli::Format;
@@ -92,6 +94,9 @@ pub struct OutputOptions {
     pub width: Option<u16>,
     /// Table: colour allowed.
     pub color: bool,
+    /// Stdout is a terminal (`Settings.stdout_tty`): csv and tsv show control and disguising
+    /// characters as visible escapes, JSON `\u`-escapes the disguising ones too (SPEC §5).
+    pub terminal: bool,
 }
 
 impl OutputOptions {
@@ -153,10 +158,12 @@ impl<W: Write> Output<W> {
         let columns = options.columns();
         let flatten = options.flattens();
         let sink = match options.format {
-            Format::Json => Sink::Json(json::JsonWriter::new(writer, columns, true)),
-            Format::Ndjson => Sink::Json(json::JsonWriter::new(writer, columns, false)),
-            Format::Csv => Sink::Csv(Box::new(delimited::CsvWriter::new(writer, columns, options.header))),
-            Format::Tsv => Sink::Tsv(delimited::TsvWriter::new(writer, columns, options.header)),
+            Format::Json => Sink::Json(json::JsonWriter::new(writer, columns, true, options.terminal)),
+            Format::Ndjson => Sink::Json(json::JsonWriter::new(writer, columns, false, options.terminal)),
+            Format::Csv => {
+                Sink::Csv(Box::new(delimited::CsvWriter::new(writer, columns, options.header, options.terminal)))
+            }
+            Format::Tsv => Sink::Tsv(delimited::TsvWriter::new(writer, columns, options.header, options.terminal)),
             Format::Table => Sink::Table(table::TableWriter::new(writer, columns, &options)),
         };
         Output { sink, fields: options.fields, flatten, records: 0 }
@@ -193,7 +200,7 @@ pub fn write_show<W: Write>(funnel: &Funnel, options: &OutputOptions, writer: &m
         Format::Table => table::write_show(funnel, options, writer)?,
         Format::Json => {
             let cells: Vec<Cell<'_>> = options.fields.iter().map(|f| funnel.cell(f)).collect();
-            json::write_document(writer, &options.fields, &cells)?;
+            json::write_document(writer, &options.fields, &cells, options.terminal)?;
         }
         Format::Ndjson | Format::Csv | Format::Tsv => {
             let options = OutputOptions { explode: true, ..options.clone() };

@@ -3,7 +3,9 @@
 //! The table collects every row before rendering (column widths depend on all of them). It never
 //! asks the terminal anything: the width comes from the caller (`Some` only on a TTY) and colour
 //! only when the caller allows it, so the same input always renders the same bytes. Every value goes
-//! through [`visible`]: a name is never allowed to reach the terminal with a raw control character.
+//! through [`visible`]: a name is never allowed to reach the terminal with a raw control character
+//! or a character that disguises text. Fitted to a terminal, a word longer than the terminal is
+//! broken before comfy-table sees it (see [`fit`]), which keeps rendering linear in the input.
 //!
 //! A funnel's stages, when not exploded, are one cell with a line per stage in `stage_order`:
 //! `N. name` for a stage in process (N = its position in the funnel), `✓ name` for the success
@@ -13,6 +15,7 @@
 //! a status is a cell of its own. The lines of a stage list carry their marks but no colour:
 //! comfy-table (without its `custom_styling` feature) would count the escape codes as width.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use comfy_table::presets::{UTF8_FULL, UTF8_FULL_CONDENSED};
@@ -54,10 +57,10 @@ impl<W: Write> TableWriter<W> {
                 Cell::Stages(stages) => {
                     let stages = stages.unwrap_or_default();
                     self.stage_lists |= !stages.is_empty();
-                    comfy_table::Cell::new(stage_list(stages))
+                    comfy_table::Cell::new(fit(&stage_list(stages), self.width))
                 }
                 Cell::Text(text) if *column == "stage_status" => status_cell(text, self.color),
-                Cell::Text(text) => comfy_table::Cell::new(visible(text)),
+                Cell::Text(text) => comfy_table::Cell::new(fit(&visible(text), self.width)),
                 Cell::Int(n) => comfy_table::Cell::new(n).set_alignment(CellAlignment::Right),
                 Cell::Null => comfy_table::Cell::new(""),
             });
@@ -101,7 +104,7 @@ pub(super) fn write_show<W: Write>(funnel: &Funnel, options: &OutputOptions, w: 
     if options.header {
         table.set_header(header_row(&["order", "stage_ext_id", "name", "status"], options.color));
     }
-    let text = |value: Option<&str>| comfy_table::Cell::new(visible(value.unwrap_or_default()));
+    let text = |value: Option<&str>| comfy_table::Cell::new(fit(&visible(value.unwrap_or_default()), options.width));
     for_each_stage_in_order(stages, |_, stage: &Stage| {
         let order = stage.stage_order.map(|n| n.to_string()).unwrap_or_default();
         let status = stage.stage_status.map_or("", StageStatus::as_str);
@@ -186,4 +189,42 @@ fn stage_list(stages: &[Stage]) -> String {
         Ok::<(), std::fmt::Error>(())
     });
     out
+}
+
+/// `text` (already [`visible`]) with every word longer than the terminal's `width` broken into
+/// lines of `width` characters; unchanged when the table is not fitted to a terminal.
+///
+/// comfy-table wraps a word wider than its column one line at a time, and for every line it
+/// measures (and, for ASCII, scans) the whole rest of the word, so one long word costs time
+/// quadratic in its length: a 64 K-character Cyrillic name took 12 s on a 20-column terminal, and
+/// 1 MB would take most of an hour. Given pieces no longer than the terminal, each of its lines
+/// costs at most a terminal width, so a table renders in time linear in its text. Words that fit
+/// the terminal — every real name — reach comfy-table untouched and keep its layout byte for byte;
+/// a longer one is wrapped at the piece boundaries as well as at the column's, with nothing lost.
+fn fit(text: &str, width: Option<u16>) -> Cow<'_, str> {
+    let Some(limit) = width.map(|w| usize::from(w.max(1))) else {
+        return Cow::Borrowed(text);
+    };
+    let mut out: Option<String> = None;
+    let mut word = 0;
+    for (i, c) in text.char_indices() {
+        if c == ' ' || c == '\n' {
+            word = 0;
+        } else {
+            if word == limit {
+                out.get_or_insert_with(|| {
+                    let mut out = String::with_capacity(text.len() + text.len() / limit + 1);
+                    out.push_str(&text[..i]);
+                    out
+                })
+                .push('\n');
+                word = 0;
+            }
+            word += 1;
+        }
+        if let Some(out) = &mut out {
+            out.push(c);
+        }
+    }
+    out.map_or(Cow::Borrowed(text), Cow::Owned)
 }

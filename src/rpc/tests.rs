@@ -952,7 +952,7 @@ fn reset_times_read_like_people_write_them() {
 fn excerpts_cut_on_a_character_boundary() {
     let body = "я".repeat(150); // 300 bytes
     let cut = excerpt(body.as_bytes());
-    assert_eq!(cut, "я".repeat(100));
+    assert_eq!(cut, "я".repeat(100) + "…", "cut text ends with an ellipsis");
     assert_eq!(excerpt(b"  short \n"), "short");
     assert_eq!(excerpt(&[0xff, b'a']), "\u{fffd}a");
 }

@@ -6,6 +6,7 @@ mod agents;
 mod common;
 mod errors;
 mod hostile_server;
+mod hostile_text;
 mod integrity;
 mod list;
 mod local_files;
