@@ -50,34 +50,34 @@
 //! {m,n} | () ^ $`) means the same, case-sensitive and per Unicode character; match/no-match does
 //! not depend on POSIX's leftmost-longest rule. What differs: backslash escapes such as `\d`, `\w`,
 //! `\b` and inline flags `(?i)` are classes and flags here (as in PostgreSQL, unlike strict ERE);
-//! back-references (`\1`) and look-around, which a PostgreSQL server would take, are refused here as
-//! malformed; a backslash inside brackets escapes. A malformed pattern is `invalid_parameter_value`
-//! on `filter.value`. An ended `login.user` session (expired, or logged out) is answered with
-//! `-32001 access_token_invalid`, as for any unknown key: the docs keep `access_token_expired` for
-//! permanent keys.
+//! back-references (`\1`) and look-around, which a PostgreSQL server would take, are refused here
+//! as malformed; a backslash inside brackets escapes (as in PostgreSQL). A malformed pattern is
+//! `invalid_parameter_value` on `filter.value`. An ended `login.user` session (expired, or logged
+//! out) is answered with `-32001 access_token_invalid`, as for any unknown key: the docs keep
+//! `access_token_expired` for permanent keys.
 //!
 //! **Quota windows.** Each window in force (`--windows`, default `day,minute`, plus `hour` when
 //! `--hour-limit` is given) appears in every response's `metadata.limits` as
-//! `<type>_limit/_remaining/_reset` (order: day, hour, minute) and is enforced: a paid call beyond a
-//! spent window answers `-32029 limit_exceeded` naming the largest spent window in
+//! `<type>_limit/_remaining/_reset` (order: day, hour, minute) and is enforced: a paid call beyond
+//! a spent window answers `-32029 limit_exceeded` naming the largest spent window in
 //! `data.params.limit_type`. `--windows hour` sends and enforces the hour window alone, as real
 //! responses of some methods do; `--windows none` sends `"limits":{}`. A window not in force is
 //! neither sent nor enforced.
 //!
 //! **Error shapes on demand.** `--null-error-ids` answers every error with `"id": null` (the one
-//! error body the vendor publishes has it); `--bare-errors` leaves `data.metadata` out of every error;
-//! `--fail-every N` makes every Nth paid call (a `get.*` call that passed validation, counted across
-//! accounts before the quota check) answer `-32603 internal_error` and cost nothing, so that retry
-//! paths can be driven (N = 1: every paid call fails).
+//! error body the vendor publishes has it); `--bare-errors` leaves `data.metadata` out of every
+//! error; `--fail-every N` makes every Nth paid call (a `get.*` call that passed validation,
+//! counted across accounts before the quota check) answer `-32603 internal_error` and cost nothing,
+//! so that retry paths can be driven (N = 1: every paid call fails).
 //!
 //! **Choices where API.md is silent.** Without `sort` rows come in creation order (funnels by `i`,
-//! users 12, 13, 14, 99, 1000, ...). Strings compare by code point (`"10"` < `"2"`), nulls sort last.
-//! A filter value of the wrong JSON type is `data_type_error`; `<`, `>`, `<=`, `>=`, `like`, `in` and
-//! friends never match a null value. A bad key is echoed in the error's `value` and message (as the
-//! real API does), so clients must redact it. Every window starts at the first paid call after it
-//! reset (60 s, 3600 s, 86 400 s); errors raised before the token is known carry `"limits":{}`.
-//! Logging out a session (even an expired one) ends it; `demo` and `demo-agent` cannot be logged
-//! out.
+//! users 12, 13, 14, 99, 1000, ...). Strings compare by code point (`"10"` < `"2"`), nulls sort
+//! last. A filter value of the wrong JSON type is `data_type_error`; every operator but `=`, `!=`
+//! and the null tests needs a `value` (`required_parameter_missed` without one), and none of them
+//! matches a null field. A bad key is echoed in the error's `value` and message (as the real API
+//! does), so clients must redact it. Every window starts at the first paid call after it reset (a
+//! minute, an hour, a day); errors raised before the token is known carry `"limits":{}`. Logging
+//! out a session (even an expired one) ends it; `demo` and `demo-agent` cannot be logged out.
 //!
 //! The HTTP/1.1 server is hand-written on `std::net`: one thread per connection, keep-alive,
 //! `Content-Length` (or chunked) request bodies, `Expect: 100-continue`.
