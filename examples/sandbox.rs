@@ -106,7 +106,8 @@ usage: cargo run --example sandbox -- [--port PORT] [--funnels N] [--users N] [-
   --users N          N more client users of the agent, ids 1000.., 10 funnels each (default 0)
   --latency-ms MS    sleep before every response (default 0)
   --minute-limit N   API points per minute and account (default 200)
-  --hour-limit N     API points per hour and account (default 4000); puts the hour window in force
+  --hour-limit N     API points per hour and account; puts the hour window in force (default 4000,
+                     for an hour window that only --windows names)
   --day-limit N      API points per day and account (default 3500)
   --windows LIST     the windows sent and enforced: `day`, `hour`, `minute`, comma-separated, or
                      `none` (default day,minute, plus hour with --hour-limit); e.g. `--windows hour`
