@@ -46,7 +46,7 @@ fn funnels_where(sandbox: &Sandbox, filter: &Value) -> Value {
     )
 }
 
-/// The ext_ids of a successful answer, or the answer itself when it is an error.
+/// The ext_ids of a successful answer; any other answer fails the test, shown whole.
 fn ext_ids(answer: &Value) -> Vec<String> {
     let data = answer["result"]["data"].as_array().unwrap_or_else(|| panic!("not a result: {answer}"));
     data.iter().map(|f| f["ext_id"].as_str().unwrap().to_owned()).collect()
