@@ -16,6 +16,7 @@ mod options;
 mod out_targets;
 mod readme;
 mod sandbox;
+mod sandbox_fidelity;
 mod session;
 #[cfg(unix)]
 mod signals;

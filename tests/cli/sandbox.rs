@@ -15,12 +15,18 @@ pub struct Sandbox {
 
 impl Sandbox {
     pub fn start(funnels: u64) -> Sandbox {
+        Sandbox::start_with(&["--funnels", &funnels.to_string()], Stdio::null())
+    }
+
+    /// A sandbox with more options, its stderr (the `--verbose` log) sent to `stderr`.
+    pub(crate) fn start_with(args: &[&str], stderr: Stdio) -> Sandbox {
         let bin = std::path::Path::new(env!("CARGO_BIN_EXE_funnels")).with_file_name("examples").join("sandbox");
         assert!(bin.exists(), "{} is not built; cargo test builds examples", bin.display());
         let mut child = StdCommand::new(bin)
-            .args(["--port", "0", "--funnels", &funnels.to_string()])
+            .args(["--port", "0"])
+            .args(args)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
