@@ -131,6 +131,7 @@ pub fn settle(args: &GlobalArgs) -> anyhow::Result<Settings> {
         }
         (None, None) => default_endpoint(platform).to_owned(),
     };
+    register_url_credentials(&endpoint);
 
     let timeout = number(("--timeout", args.timeout), Some("FUNNELS_TIMEOUT"), "timeout", TIMEOUT_RANGE)?;
     let retries = number(("--retries", args.retries), Some("FUNNELS_RETRIES"), "retries", RETRIES_RANGE)?;
@@ -312,6 +313,21 @@ fn expand_home(path: &Path, home: Option<&Xdg>) -> PathBuf {
     match (path.strip_prefix("~"), home) {
         (Ok(rest), Some(home)) => home.home_dir().join(rest),
         _ => path.to_owned(),
+    }
+}
+
+/// Credentials inside the endpoint URL (`https://user:pass@host/…`) are secrets like the token: the
+/// URL itself is shown with `***@` wherever it is printed, and registering them hides them too where
+/// a server echoes them on their own.
+fn register_url_credentials(url: &str) {
+    let Some((_, rest)) = url.split_once("://") else { return };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if let Some((userinfo, _host)) = authority.rsplit_once('@') {
+        crate::redact::register(userinfo);
+        if let Some((user, password)) = userinfo.split_once(':') {
+            crate::redact::register(user);
+            crate::redact::register(password);
+        }
     }
 }
 

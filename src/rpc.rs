@@ -907,7 +907,7 @@ fn interpret<T: Payload>(status: u16, content_type: &str, body: &[u8], id: u64) 
         (Err(Checked::Api(api)), _) => Err(RpcError::Api(api)),
         (Ok(reply), true) => Ok(reply),
         (Err(Checked::Malformed(reason)), true) => Err(RpcError::Malformed {
-            reason: redact::scrub(&reason),
+            reason: redact::quote(&reason, redact::QUOTE_CHARS),
             status,
             content_type: content_type.to_owned(),
             excerpt: excerpt(body),

@@ -42,7 +42,7 @@ pub fn run(settings: &Settings) -> anyhow::Result<Exit> {
     let fields = [FUNNELS.key];
     let params = GetParams { user_id: settings.user_id, limit: 1, offset: 0, filter: None, fields: &fields, sort: &[] };
     if settings.dry_run {
-        return super::print_line(&rpc::dry_run_body(FUNNELS.method, &params));
+        return super::print_json_text(settings, &rpc::dry_run_body(FUNNELS.method, &params));
     }
     let (mut client, token) = super::connect(settings)?;
     let reply = client.call::<_, Vec<Funnel>>(FUNNELS.method, &params)?;

@@ -29,9 +29,9 @@ pub fn run(settings: &Settings, args: &ListArgs) -> anyhow::Result<Exit> {
     }
     if settings.dry_run {
         if args.all_users {
-            return users_listing(settings)?.dry_run(None);
+            return users_listing(settings)?.dry_run(settings, None);
         }
-        return listing.dry_run(settings.user_id);
+        return listing.dry_run(settings, settings.user_id);
     }
     let listing = Arc::new(listing);
     let (mut client, _) = super::connect(settings)?;

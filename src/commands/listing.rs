@@ -131,14 +131,14 @@ impl Listing {
     }
 
     /// `--dry-run`: the first request's body.
-    pub fn dry_run(&self, user_id: Option<u64>) -> anyhow::Result<Exit> {
+    pub fn dry_run(&self, settings: &Settings, user_id: Option<u64>) -> anyhow::Result<Exit> {
         let body = if self.count {
             rpc::dry_run_body(self.schema.method, &self.count_params(user_id))
         } else {
             let limit = self.plan.next_limit(0);
             rpc::dry_run_body(self.schema.method, &self.params(user_id, self.plan.offset, limit))
         };
-        super::print_line(&body)
+        super::print_json_text(settings, &body)
     }
 
     /// `--count`: one request, the number of matching records. Only the server's `total_items`

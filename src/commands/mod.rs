@@ -106,10 +106,14 @@ pub(crate) fn print_count(settings: &Settings, n: u64) -> anyhow::Result<Exit> {
     Ok(Exit::Success)
 }
 
-/// One line to standard output (dry-run bodies).
-pub(crate) fn print_line(text: &str) -> anyhow::Result<Exit> {
+/// A `--dry-run` request body (JSON text) and a newline to standard output, escaped like every JSON
+/// output: no raw DEL or C1, and on a terminal no raw disguising character.
+pub(crate) fn print_json_text(settings: &Settings, text: &str) -> anyhow::Result<Exit> {
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{text}").and_then(|()| out.flush()).context("could not write to standard output")?;
+    crate::output::sanitize::write_json_text(&mut out, text, settings.stdout_tty)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush())
+        .context("could not write to standard output")?;
     Ok(Exit::Success)
 }
 

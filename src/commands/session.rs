@@ -39,7 +39,7 @@ pub fn login(settings: &Settings, args: &LoginArgs) -> anyhow::Result<Exit> {
     if settings.dry_run {
         // Login and password are secrets like the token: shown as *** (SPEC §7).
         let params = LoginParams { login: "***", password: "***" };
-        return super::print_line(&rpc::dry_run_body_without_token("login.user", &params));
+        return super::print_json_text(settings, &rpc::dry_run_body_without_token("login.user", &params));
     }
     let stdin_tty = settings.stdin_tty;
     if !args.password_stdin && !stdin_tty {
@@ -114,7 +114,7 @@ pub fn logout(settings: &Settings) -> anyhow::Result<Exit> {
         .into());
     }
     if settings.dry_run {
-        return super::print_line(&rpc::dry_run_body("logout.user", &NoParams {}));
+        return super::print_json_text(settings, &rpc::dry_run_body("logout.user", &NoParams {}));
     }
     let mut options = settings.client.clone();
     options.endpoint.clone_from(&session.endpoint);

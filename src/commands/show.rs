@@ -19,7 +19,7 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> anyhow::Result<Exit> {
     let params =
         GetParams { user_id: settings.user_id, limit: 1, offset: 0, filter: Some(&filter), fields: &fields, sort: &[] };
     if settings.dry_run {
-        return super::print_line(&rpc::dry_run_body(FUNNELS.method, &params));
+        return super::print_json_text(settings, &rpc::dry_run_body(FUNNELS.method, &params));
     }
     let (mut client, _) = super::connect(settings)?;
     let reply = client.call::<_, Vec<Funnel>>(FUNNELS.method, &params)?;

@@ -14,7 +14,7 @@ use crate::rpc::RpcError;
 pub fn run(settings: &Settings, args: &UsersArgs) -> anyhow::Result<Exit> {
     let listing = Arc::new(Listing::new(&args.query, &USERS, settings)?);
     if settings.dry_run {
-        return listing.dry_run(None);
+        return listing.dry_run(settings, None);
     }
     let (mut client, _) = super::connect(settings)?;
     let result = if listing.count {

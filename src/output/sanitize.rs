@@ -132,6 +132,20 @@ fn write_json_fragment<W: Write + ?Sized>(w: &mut W, text: &str, syntax: bool, t
     })
 }
 
+/// Text that is already valid JSON (a raw `--filter-json` object inside a request, a `--dry-run`
+/// body) with DEL and C1 — and, for a `terminal`, the disguising characters — as `\uXXXX`. In valid
+/// JSON those characters can only stand inside strings, where the escape means the same character,
+/// so the document decodes unchanged; the C0 characters it holds raw are whitespace between tokens
+/// and stay as they are.
+pub fn write_json_text<W: Write + ?Sized>(w: &mut W, text: &str, terminal: bool) -> io::Result<()> {
+    let leads = if terminal { &JSON_TERMINAL } else { &JSON };
+    let wanted = |c: char| (c.is_control() && !c.is_ascii_whitespace()) || (terminal && is_disguising(c));
+    split(text, leads, wanted, |piece| match piece {
+        Piece::Run(run) => w.write_all(run.as_bytes()),
+        Piece::Special(c) => write!(w, "\\u{:04x}", u32::from(c)),
+    })
+}
+
 /// A `serde_json` formatter (pretty or compact, as `F` is) whose strings carry no raw DEL or C1 —
 /// and, for a terminal, no raw disguising character — for JSON built from `Serialize` types
 /// (`check -o json`). Layout is exactly `F`'s.
@@ -143,6 +157,9 @@ pub struct JsonFormatter<F> {
 impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for JsonFormatter<F> {
     fn write_string_fragment<W: ?Sized + Write>(&mut self, w: &mut W, fragment: &str) -> io::Result<()> {
         write_json_fragment(w, fragment, false, self.terminal)
+    }
+    fn write_raw_fragment<W: ?Sized + Write>(&mut self, w: &mut W, fragment: &str) -> io::Result<()> {
+        write_json_text(w, fragment, self.terminal)
     }
     fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
         self.inner.begin_array(w)

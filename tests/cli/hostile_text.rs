@@ -287,3 +287,64 @@ fn check_json_escapes_del_and_c1() {
         assert_eq!(report["token_source"], token_file.display().to_string());
     }
 }
+
+#[test]
+fn dry_run_json_carries_no_raw_del_or_c1() {
+    // A value typed by the user (or a raw --filter-json object) is JSON like any output: DEL and C1
+    // are escaped, and the body still decodes to the same strings.
+    let (mut cmd, _home) = funnels("http://127.0.0.1:9/v2.0");
+    let out = cmd.args(["list", "--dry-run", "--filter", "name=a\u{7f}b\u{9b}c"]).output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success());
+    assert!(!raw(&stdout) && stdout.contains(r"a\u007fb\u009bc"), "{stdout}");
+    let body: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(body["params"]["filter"]["value"], "a\u{7f}b\u{9b}c");
+
+    let (mut cmd, _home) = funnels("http://127.0.0.1:9/v2.0");
+    let raw_filter = "{\"field\":\"name\",\"operator\":\"=\",\"value\":\"x\u{7f}\u{85}y\"}";
+    let out = cmd.args(["list", "--dry-run", "--filter-json", raw_filter]).output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success());
+    assert!(!raw(&stdout) && stdout.contains(r"x\u007f\u0085y"), "{stdout}");
+    let body: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(body["params"]["filter"]["value"], "x\u{7f}\u{85}y");
+}
+
+#[test]
+fn a_huge_malformed_reason_is_quoted_short() {
+    // serde's reason for refusing a page quotes the offending value whole: 100 KB of it must not
+    // reach stderr.
+    let huge = "z".repeat(100_000);
+    let mut server = mockito::Server::new();
+    let _m = server
+        .mock("POST", "/v2.0")
+        .with_body_from_request(reply(json!({"data": [{"ext_id": "1", "stages": [{"stage_status": huge}]}],
+            "metadata": {"total_items": 1}})))
+        .create();
+    let (mut cmd, _home) = funnels(&endpoint(&server));
+    let out = cmd.args(["list", "-v"]).output().unwrap();
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(7), "{stderr}");
+    assert!(stdout.is_empty() && stderr.contains("malformed response"), "{stderr}");
+    assert!(stderr.len() < 3000, "{} bytes of stderr", stderr.len());
+}
+
+#[test]
+fn an_endpoint_password_echoed_alone_is_hidden() {
+    let mut server = mockito::Server::new();
+    let _m = server
+        .mock("POST", "/v2.0")
+        .with_body_from_request(api_error(
+            -32001,
+            "access_token_invalid",
+            &json!({"message": "login robot with password pa55-word-x is not allowed"}),
+        ))
+        .create();
+    let with_credentials = endpoint(&server).replace("http://", "http://robot:pa55-word-x@");
+    let (mut cmd, _home) = funnels(&with_credentials);
+    let out = cmd.args(["list", "-vv"]).output().unwrap();
+    let stderr = texts(&out).1;
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("with password *** is not allowed"), "{stderr}");
+    assert!(!stderr.contains("pa55-word-x"), "{stderr}");
+}
