@@ -12,8 +12,10 @@ mod network;
 mod options;
 #[cfg(unix)]
 mod out_targets;
+mod platform_filters;
 mod readme;
 mod sandbox;
 mod session;
 #[cfg(unix)]
 mod signals;
+mod vendor_response;
