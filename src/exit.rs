@@ -196,7 +196,9 @@ fn api_class(api: &ApiError, scope: Scope) -> (Exit, Option<String>) {
         // An agent acting for a client is let in by the client's whitelist, not its own.
         (_, "ip_not_whitelisted") => Some(match scope.user_id {
             Some(id) => {
-                format!("for client user {id}, the IP must be on the client's account whitelist: {WHITELIST_PATH}")
+                format!(
+                    "add this machine's IP to the API whitelist of the client's account (user {id}), not the agent's: {WHITELIST_PATH}"
+                )
             }
             None => format!("add this machine's IP to the account's API whitelist: {WHITELIST_PATH}"),
         }),
@@ -261,7 +263,9 @@ mod tests {
         let own = hint(&api(-32003, "ip_not_whitelisted", None));
         assert!(own.starts_with("add this machine's IP to the account's API whitelist: "), "{own}");
         let client = hint(&Scope::acting_for(Some(12)).attach(api(-32003, "ip_not_whitelisted", None)));
-        assert!(client.starts_with("for client user 12, the IP must be on the client's account whitelist: "));
+        assert!(client.starts_with(
+            "add this machine's IP to the API whitelist of the client's account (user 12), not the agent's: "
+        ));
         for text in [&own, &client] {
             assert!(text.contains("Администратор → Аккаунт → Правила и настройки безопасности → API"), "{text}");
             assert!(text.contains("Administrator → Account → Security rules and settings → API"), "{text}");

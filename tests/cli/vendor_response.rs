@@ -121,7 +121,9 @@ fn acting_for_a_client_the_whitelist_that_matters_is_the_clients() {
         .match_body(body_has(json!({"method": "get.customer_users"})))
         .with_body_from_request(reply(result(&[json!({"id": 13})], 1)))
         .create();
-    let client = |id: u64| format!("for client user {id}, the IP must be on the client's account whitelist: ");
+    let client = |id: u64| {
+        format!("add this machine's IP to the API whitelist of the client's account (user {id}), not the agent's: ")
+    };
     let cases: [(&[&str], Env, String); 6] = [
         (&["list", "--user-id", "12"], &[], client(12)),
         (&["list", "--count"], &[("FUNNELS_USER_ID", "12")], client(12)),
