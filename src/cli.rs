@@ -144,6 +144,11 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct QueryArgs {
     /// A condition `FIELD OP [VALUE]`, e.g. `name=Main`, `name like %Sales%`, `ext_id in 1,2,3`; repeatable, AND-ed.
+    ///
+    /// Operators: = != < > <= >= like ilike not_like not_ilike regexp in not_in is_null is_not_null
+    /// (is_null and is_not_null are sent as = and != null, the form every platform documents). Text
+    /// fields compare as text, so "10" < "9". CallGear does not document ilike, not_like, not_ilike
+    /// or not_in: with --platform callgear or a CallGear endpoint they are refused before any request.
     #[arg(long, value_name = "EXPR")]
     pub filter: Vec<String>,
 

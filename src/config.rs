@@ -41,6 +41,10 @@ const MAX_BODY: u64 = 256 * 1024 * 1024;
 #[derive(Debug)]
 pub struct Settings {
     pub platform: Platform,
+    /// Whose documented API is spoken (SPEC §3.1): CallGear when the platform settles to
+    /// `callgear` or the endpoint's host is CallGear's; else the vendor the endpoint's host names,
+    /// or `platform` for any other host (a sandbox, a proxy).
+    pub dialect: Platform,
     pub endpoint: String,
     /// Name of the profile in force (`default` when none), which also names the session file.
     pub profile: String,
@@ -169,8 +173,12 @@ pub fn settle(args: &GlobalArgs) -> anyhow::Result<Settings> {
         pipe_wait,
     };
 
+    let dialect =
+        if platform == Platform::Callgear { Platform::Callgear } else { host_platform(&endpoint).unwrap_or(platform) };
+
     Ok(Settings {
         platform,
+        dialect,
         endpoint: endpoint.clone(),
         profile: profile_name,
         config_path,
@@ -354,6 +362,20 @@ pub fn check_endpoint(url: &str) -> Result<String, String> {
     }
 }
 
+/// The vendor whose API host `endpoint` names (API.md §1), whatever its scheme, port or path.
+fn host_platform(endpoint: &str) -> Option<Platform> {
+    let uri: ureq::http::Uri = endpoint.parse().ok()?;
+    // Host names are case-insensitive, and a trailing dot names the same host.
+    let host = uri.host()?.trim_end_matches('.');
+    [Platform::Comagic, Platform::Uis, Platform::Callgear].into_iter().find(|&platform| {
+        default_endpoint(platform)
+            .parse::<ureq::http::Uri>()
+            .ok()
+            .and_then(|vendor| vendor.host().map(|vendor| vendor.eq_ignore_ascii_case(host)))
+            .unwrap_or(false)
+    })
+}
+
 fn is_loopback(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     bare.eq_ignore_ascii_case("localhost") || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
@@ -375,6 +397,18 @@ mod tests {
         assert!(check_endpoint("http://10.0.0.1/v2.0").is_err());
         assert!(check_endpoint("ftp://localhost/v2.0").is_err());
         assert!(check_endpoint("not a url").is_err());
+    }
+
+    #[test]
+    fn the_endpoint_host_names_its_vendor() {
+        assert_eq!(host_platform("https://dataapi.callgear.com/v2.0"), Some(Platform::Callgear));
+        assert_eq!(host_platform("https://DataAPI.CallGear.com./v2.0"), Some(Platform::Callgear));
+        assert_eq!(host_platform("https://dataapi.callgear.com:443/v2.0?x=1"), Some(Platform::Callgear));
+        assert_eq!(host_platform("https://dataapi.uiscom.ru/v2.0"), Some(Platform::Uis));
+        assert_eq!(host_platform("https://dataapi.comagic.ru/v2.0"), Some(Platform::Comagic));
+        assert_eq!(host_platform("https://dataapi.callgear.com.example.org/v2.0"), None);
+        assert_eq!(host_platform("https://api.callgear.com/v2.0"), None);
+        assert_eq!(host_platform("http://127.0.0.1:8089/v2.0"), None);
     }
 
     #[test]

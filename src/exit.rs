@@ -2,7 +2,9 @@
 //!
 //! Errors travel as `anyhow::Error`. Local failures are raised as [`Failure`] with their class; API and
 //! transport failures travel as `rpc::RpcError` and are classified here by JSON-RPC code and mnemonic,
-//! so no other module decides an exit code.
+//! so no other module decides an exit code. The hint that follows an API error depends on what the
+//! command was doing (which method, for which client user): commands attach that as a [`Scope`],
+//! which travels with the error as data and changes nothing of its message.
 
 use std::fmt;
 use std::io;
@@ -75,6 +77,61 @@ pub fn config(message: impl Into<String>) -> anyhow::Error {
     Failure::new(Exit::Config, message).into()
 }
 
+/// What a command was doing when an error came back: the facts that decide which hint fits an API
+/// error (SPEC §8). Attached with [`Scope::attach`]; the innermost scope of an error chain wins.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Scope {
+    /// The call is one only agent (partner) accounts may make (`get.customer_users`, API.md §6).
+    pub agents_only: bool,
+    /// The client user acted for: `--user-id`, `FUNNELS_USER_ID` or the profile's, or one user of
+    /// `--all-users`.
+    pub user_id: Option<u64>,
+}
+
+impl Scope {
+    /// Calls made for the client user `user_id`, or for the account itself.
+    pub fn acting_for(user_id: Option<u64>) -> Self {
+        Scope { agents_only: false, user_id }
+    }
+
+    /// Calls of the agents-only method.
+    pub fn agents_only() -> Self {
+        Scope { agents_only: true, user_id: None }
+    }
+
+    /// `err`, carrying this scope; its message and its chain read as before.
+    pub fn attach(self, err: anyhow::Error) -> anyhow::Error {
+        Scoped { scope: self, inner: err }.into()
+    }
+}
+
+/// An error with its [`Scope`]. It shows as the error it wraps: its `Display` is the wrapped
+/// error's own text and its `source` the wrapped error's source, so `{:#}` prints the same chain.
+struct Scoped {
+    scope: Scope,
+    inner: anyhow::Error,
+}
+
+impl fmt::Debug for Scoped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.inner, f)
+    }
+}
+
+impl fmt::Display for Scoped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // anyhow's plain `Display` is the outermost error's text alone; its causes follow through
+        // `source` below.
+        write!(f, "{}", self.inner)
+    }
+}
+
+impl std::error::Error for Scoped {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.inner.source()
+    }
+}
+
 /// What `main` needs to end the process: the code and an optional hint line.
 pub struct Verdict {
     pub exit: Exit,
@@ -85,6 +142,10 @@ pub struct Verdict {
 
 /// Walks the error chain and picks the exit code of the first error whose class is known.
 pub fn classify(err: &anyhow::Error) -> Verdict {
+    classify_in(err, Scope::default())
+}
+
+fn classify_in(err: &anyhow::Error, scope: Scope) -> Verdict {
     // A `Failure` given as context is found only through anyhow's own downcast.
     if let Some(f) = err.downcast_ref::<Failure>() {
         return Verdict { exit: f.exit, hint: f.hint.clone(), broken_pipe: false };
@@ -93,8 +154,12 @@ pub fn classify(err: &anyhow::Error) -> Verdict {
         if let Some(f) = cause.downcast_ref::<Failure>() {
             return Verdict { exit: f.exit, hint: f.hint.clone(), broken_pipe: false };
         }
+        if let Some(scoped) = cause.downcast_ref::<Scoped>() {
+            // The chain skips the wrapped error itself (only its text shows): look inside.
+            return classify_in(&scoped.inner, scoped.scope);
+        }
         if let Some(e) = cause.downcast_ref::<RpcError>() {
-            return rpc_verdict(e);
+            return rpc_verdict(e, scope);
         }
         if let Some(e) = cause.downcast_ref::<io::Error>() {
             if e.kind() == io::ErrorKind::BrokenPipe {
@@ -105,16 +170,20 @@ pub fn classify(err: &anyhow::Error) -> Verdict {
     Verdict { exit: Exit::Internal, hint: None, broken_pipe: false }
 }
 
-fn rpc_verdict(err: &RpcError) -> Verdict {
+fn rpc_verdict(err: &RpcError, scope: Scope) -> Verdict {
     let (exit, hint) = match err {
-        RpcError::Api(api) => api_class(api),
+        RpcError::Api(api) => api_class(api, scope),
         _ => (Exit::Network, None),
     };
     Verdict { exit, hint, broken_pipe: false }
 }
 
-/// API.md §5: the code names the group, the mnemonic refines the hint.
-fn api_class(api: &ApiError) -> (Exit, Option<String>) {
+/// The web UI path to an account's API whitelist, in both languages of the vendors' UIs.
+const WHITELIST_PATH: &str = "Администратор → Аккаунт → Правила и настройки безопасности → API \
+                              (Administrator → Account → Security rules and settings → API)";
+
+/// API.md §5: the code names the group, the mnemonic refines the hint, the scope fits it to the case.
+fn api_class(api: &ApiError, scope: Scope) -> (Exit, Option<String>) {
     let mnemonic = api.mnemonic.as_deref().unwrap_or("");
     let exit = match api.code {
         -32001 => Exit::Auth,
@@ -124,21 +193,131 @@ fn api_class(api: &ApiError) -> (Exit, Option<String>) {
         _ => Exit::Rejected,
     };
     let hint = match (api.code, mnemonic) {
-        (_, "ip_not_whitelisted") => Some(
-            "add this machine's IP to the account's API whitelist: Administrator (Account) → security rules → API"
+        // An agent acting for a client is let in by the client's whitelist, not its own.
+        (_, "ip_not_whitelisted") => Some(match scope.user_id {
+            Some(id) => {
+                format!(
+                    "add this machine's IP to the API whitelist of the client's account (user {id}), not the agent's: {WHITELIST_PATH}"
+                )
+            }
+            None => format!("add this machine's IP to the account's API whitelist: {WHITELIST_PATH}"),
+        }),
+        // A client token may be refused either way by the agents-only method.
+        (_, "forbidden" | "method_not_found") if scope.agents_only => Some(
+            "listing client users needs an agent (partner) account; a client account lists its own funnels \
+             with funnels list, without --user-id or --all-users"
                 .to_owned(),
         ),
-        (_, "method_component_disabled" | "parameter_component_disabled") => {
+        // `component_disabled` is the sister API's spelling.
+        (_, "method_component_disabled" | "parameter_component_disabled" | "component_disabled") => {
             Some("the account needs the `sales_funnel` component enabled; ask its administrator".to_owned())
         }
         (_, "access_token_expired") => Some("make a new key in the web UI, or run funnels login".to_owned()),
         (_, "access_token_invalid" | "access_token_blocked") => {
             Some("check the key and the platform (keys of one platform are not valid on another)".to_owned())
         }
-        (-32602, _) if api.field.as_deref() == Some("user_id") => {
-            Some("agent accounts must pass --user-id; list them with funnels users".to_owned())
-        }
+        (-32602, _) if api.field.as_deref() == Some("user_id") => Some(match scope.user_id {
+            Some(id) => format!("user id {id} may be wrong; list the client users with funnels users"),
+            None => "agent accounts must pass --user-id; list them with funnels users".to_owned(),
+        }),
         _ => None,
     };
     (exit, hint)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(code: i64, mnemonic: &str, field: Option<&str>) -> anyhow::Error {
+        RpcError::Api(Box::new(ApiError {
+            code,
+            message: format!("{mnemonic} happened"),
+            mnemonic: Some(mnemonic.to_owned()),
+            field: field.map(str::to_owned),
+            value: None,
+            limit_type: None,
+            metadata: None,
+        }))
+        .into()
+    }
+
+    fn hint(err: &anyhow::Error) -> String {
+        classify(err).hint.unwrap_or_default()
+    }
+
+    #[test]
+    fn a_scope_changes_neither_the_message_nor_the_chain() {
+        let plain = api(-32003, "ip_not_whitelisted", None).context("user 12").context("the output is incomplete");
+        let scoped = Scope::acting_for(Some(12))
+            .attach(api(-32003, "ip_not_whitelisted", None).context("user 12"))
+            .context("the output is incomplete");
+        assert_eq!(format!("{scoped:#}"), format!("{plain:#}"));
+        assert_eq!(scoped.to_string(), plain.to_string());
+        assert_eq!(scoped.chain().count(), plain.chain().count());
+        assert_eq!(classify(&scoped).exit, Exit::Denied);
+    }
+
+    #[test]
+    fn the_whitelist_that_matters_is_the_clients_when_acting_for_one() {
+        let own = hint(&api(-32003, "ip_not_whitelisted", None));
+        assert!(own.starts_with("add this machine's IP to the account's API whitelist: "), "{own}");
+        let client = hint(&Scope::acting_for(Some(12)).attach(api(-32003, "ip_not_whitelisted", None)));
+        assert!(client.starts_with(
+            "add this machine's IP to the API whitelist of the client's account (user 12), not the agent's: "
+        ));
+        for text in [&own, &client] {
+            assert!(text.contains("Администратор → Аккаунт → Правила и настройки безопасности → API"), "{text}");
+            assert!(text.contains("Administrator → Account → Security rules and settings → API"), "{text}");
+        }
+        assert_eq!(hint(&Scope::acting_for(None).attach(api(-32003, "ip_not_whitelisted", None))), own);
+    }
+
+    #[test]
+    fn the_agents_only_method_refused_says_an_agent_account_is_needed() {
+        for (code, mnemonic, exit) in
+            [(-32003, "forbidden", Exit::Denied), (-32601, "method_not_found", Exit::Rejected)]
+        {
+            let verdict = classify(&Scope::agents_only().attach(api(code, mnemonic, None)));
+            assert_eq!(verdict.exit, exit, "{mnemonic}");
+            assert!(verdict.hint.unwrap_or_default().contains("needs an agent (partner) account"), "{mnemonic}");
+            // The same answer to a funnels call is not about agents.
+            assert_eq!(classify(&Scope::acting_for(None).attach(api(code, mnemonic, None))).hint, None, "{mnemonic}");
+        }
+    }
+
+    #[test]
+    fn both_spellings_of_a_disabled_component_get_the_component_hint() {
+        for (code, mnemonic) in [
+            (-32008, "method_component_disabled"),
+            (-32008, "parameter_component_disabled"),
+            (-32008, "component_disabled"),
+        ] {
+            let verdict = classify(&api(code, mnemonic, None));
+            assert_eq!(verdict.exit, Exit::Denied);
+            assert!(verdict.hint.unwrap_or_default().contains("`sales_funnel` component"), "{mnemonic}");
+        }
+    }
+
+    #[test]
+    fn a_user_id_error_asks_for_one_only_when_none_was_given() {
+        let missing = hint(&Scope::acting_for(None).attach(api(-32602, "required_parameter_missed", Some("user_id"))));
+        assert_eq!(missing, "agent accounts must pass --user-id; list them with funnels users");
+        let wrong = hint(&Scope::acting_for(Some(77)).attach(api(-32602, "invalid_parameter_value", Some("user_id"))));
+        assert_eq!(wrong, "user id 77 may be wrong; list the client users with funnels users");
+    }
+
+    #[test]
+    fn the_innermost_scope_wins_and_failures_and_broken_pipes_still_show_through() {
+        let inner = Scope::agents_only().attach(api(-32003, "ip_not_whitelisted", None));
+        let outer = Scope::acting_for(Some(5)).attach(inner.context("users"));
+        assert!(hint(&outer).starts_with("add this machine's IP"), "{}", hint(&outer));
+
+        let failure = Scope::acting_for(Some(5)).attach(Failure::new(Exit::NotFound, "gone").hint("look").into());
+        let verdict = classify(&failure);
+        assert_eq!((verdict.exit, verdict.hint.as_deref()), (Exit::NotFound, Some("look")));
+
+        let pipe = Scope::acting_for(None).attach(anyhow::Error::new(io::Error::from(io::ErrorKind::BrokenPipe)));
+        assert!(classify(&pipe.context("could not write the output")).broken_pipe);
+    }
 }

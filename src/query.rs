@@ -1,5 +1,7 @@
 //! Filter expressions, sort keys and field lists → the API's `filter`, `sort` and `fields` params
-//! (SPEC §3, §3.1), checked against a [`Schema`] before any request, with "did you mean" suggestions.
+//! (SPEC §3, §3.1), checked against a [`Schema`] before any request, with "did you mean" suggestions;
+//! and the per-platform review of filters (CallGear's operator set, text comparisons), so that a
+//! filter the platform does not document costs no API point.
 
 use std::path::Path;
 
@@ -7,7 +9,8 @@ use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
-use crate::exit::usage;
+use crate::cli::Platform;
+use crate::exit::{Exit, Failure, usage};
 use crate::files::FileError;
 
 /// How a field's filter values are sent.
@@ -130,7 +133,7 @@ enum Operand {
     Scalar,
     /// A comma-separated list sent as an array (`ext_id in 1,2,3`).
     List,
-    /// Nothing; `"value": null` is sent (`name is_null`).
+    /// Nothing; `"value": null` is sent (`name is_null` goes out as `=` null).
     Absent,
 }
 
@@ -142,11 +145,45 @@ fn operand(op: &str) -> Operand {
     }
 }
 
+/// The operators CallGear's documentation does not list (API.md §4), each with the way out a
+/// CallGear user has instead (SPEC §3.1).
+const CALLGEAR_UNDOCUMENTED: [(&str, &str); 4] = [
+    ("ilike", "use `like` (case-sensitive) or `regexp`"),
+    ("not_like", "no CallGear equivalent; filter the output, e.g. with jq"),
+    ("not_ilike", "no CallGear equivalent; filter the output, e.g. with jq"),
+    ("not_in", "repeat `--filter 'F != V'` (AND-ed)"),
+];
+
+/// Operators that order their operands; on a text field they compare text (`"10"` < `"9"`).
+const ORDERING_OPS: [&str; 4] = ["<", ">", "<=", ">="];
+
+/// One parsed `FIELD OP [VALUE]` expression.
+struct Condition<'e> {
+    expr: &'e str,
+    field: &'static FieldSpec,
+    op: &'static str,
+    value: Value,
+}
+
+impl Condition<'_> {
+    /// `{"field","operator","value"}` as every platform documents it: the null tests go out as
+    /// `=`/`!=` with a null value (API.md §4), since `is_null`/`is_not_null` are CoMagic/UIS
+    /// extras "not for every method" that CallGear does not list at all.
+    fn to_api(&self) -> Value {
+        let op = match self.op {
+            "is_null" => "=",
+            "is_not_null" => "!=",
+            op => op,
+        };
+        json!({ "field": self.field.name, "operator": op, "value": self.value })
+    }
+}
+
 /// `--filter` expressions → one API filter object: a simple filter for one expression, an
 /// `{"filters":[...],"condition":"and"|"or"}` tree for several (`or` when `any`). `None` for none.
 /// Errors are usage errors (`exit::usage`) naming the bad part.
 pub fn parse_filters(exprs: &[String], any: bool, schema: &Schema) -> anyhow::Result<Option<Value>> {
-    let mut filters = exprs.iter().map(|e| parse_filter(e, schema)).collect::<anyhow::Result<Vec<_>>>()?;
+    let mut filters = parse_conditions(exprs, schema)?.iter().map(Condition::to_api).collect::<Vec<_>>();
     Ok(match filters.len() {
         0 => None,
         1 => filters.pop(),
@@ -154,8 +191,56 @@ pub fn parse_filters(exprs: &[String], any: bool, schema: &Schema) -> anyhow::Re
     })
 }
 
-/// One `FIELD OP [VALUE]` expression → `{"field","operator","value"}`.
-fn parse_filter(expr: &str, schema: &Schema) -> anyhow::Result<Value> {
+fn parse_conditions<'e>(exprs: &'e [String], schema: &Schema) -> anyhow::Result<Vec<Condition<'e>>> {
+    exprs.iter().map(|e| parse_filter(e, schema)).collect()
+}
+
+/// Reviews `--filter` expressions for the platform in force (SPEC §3.1), before any request:
+/// on CallGear an operator its documentation does not list is a usage error (exit 2) with the way
+/// out as its hint. Returns the warnings to show (not with `-q`): an ordering operator with a
+/// numeric-looking value on a text field, which the API compares as text. `--filter-json` is the
+/// server's to judge and is not reviewed.
+pub fn review_filters(exprs: &[String], schema: &Schema, platform: Platform) -> anyhow::Result<Vec<String>> {
+    let conditions = parse_conditions(exprs, schema)?;
+    if platform == Platform::Callgear {
+        for c in &conditions {
+            if let Some((op, way_out)) = CALLGEAR_UNDOCUMENTED.iter().find(|(op, _)| *op == c.op) {
+                return Err(Failure::new(
+                    Exit::Usage,
+                    format!("CallGear does not document the operator `{op}` (filter `{}`)", shown(c.expr)),
+                )
+                .hint(*way_out)
+                .into());
+            }
+        }
+    }
+    Ok(conditions
+        .iter()
+        .filter(|c| c.field.kind == Kind::Text && ORDERING_OPS.contains(&c.op))
+        .filter(|c| c.value.as_str().is_some_and(looks_numeric))
+        .map(|c| {
+            format!(
+                "warning: filter `{}` compares text, not numbers: `{}` is a string, so \"10\" < \"9\"",
+                shown(c.expr.trim()),
+                c.field.name
+            )
+        })
+        .collect())
+}
+
+/// `10`, `-3`, `+2.5`, `007`: what a user would read as a number.
+fn looks_numeric(text: &str) -> bool {
+    let text = text.trim();
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    !whole.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
+        && !digits.ends_with('.')
+}
+
+/// One `FIELD OP [VALUE]` expression → its [`Condition`].
+fn parse_filter<'e>(expr: &'e str, schema: &Schema) -> anyhow::Result<Condition<'e>> {
     let text = expr.trim_start();
     if text.trim_end().is_empty() {
         return Err(usage("empty --filter expression; expected FIELD OP [VALUE], e.g. `name like %Sales%`"));
@@ -170,7 +255,7 @@ fn parse_filter(expr: &str, schema: &Schema) -> anyhow::Result<Value> {
     let field = filter_field(name, schema)?;
     let (op, rest) = split_operator(rest.trim_start(), name, expr)?;
     let value = operand_value(op, rest.trim_start(), field, expr)?;
-    Ok(json!({ "field": field.name, "operator": op, "value": value }))
+    Ok(Condition { expr, field, op, value })
 }
 
 fn filter_field(name: &str, schema: &Schema) -> anyhow::Result<&'static FieldSpec> {
@@ -546,8 +631,8 @@ mod tests {
         assert_eq!(filter("name regexp ^(Main|Sales)$"), simple("name", "regexp", json!("^(Main|Sales)$")));
         assert_eq!(filter("ext_id in 1,2,3"), simple("ext_id", "in", json!(["1", "2", "3"])));
         assert_eq!(filter("ext_id not_in 1, 2 ,3"), simple("ext_id", "not_in", json!(["1", "2", "3"])));
-        assert_eq!(filter("name is_null"), simple("name", "is_null", Value::Null));
-        assert_eq!(filter("name is_not_null"), simple("name", "is_not_null", Value::Null));
+        assert_eq!(filter("name is_null"), simple("name", "=", Value::Null));
+        assert_eq!(filter("name is_not_null"), simple("name", "!=", Value::Null));
     }
 
     #[test]
@@ -555,8 +640,8 @@ mod tests {
         assert_eq!(filter("name\tlike\t%a%"), simple("name", "like", json!("%a%")));
         assert_eq!(filter("name   LIKE   %a%"), simple("name", "like", json!("%a%")));
         assert_eq!(filter("ext_id IN 1"), simple("ext_id", "in", json!(["1"])));
-        assert_eq!(filter("name is_null   "), simple("name", "is_null", Value::Null));
-        assert_eq!(filter("  name Is_Not_Null"), simple("name", "is_not_null", Value::Null));
+        assert_eq!(filter("name is_null   "), simple("name", "=", Value::Null));
+        assert_eq!(filter("  name Is_Not_Null"), simple("name", "!=", Value::Null));
     }
 
     #[test]
@@ -587,7 +672,7 @@ mod tests {
         assert_eq!(user_filter("customer_id>=100 "), simple("customer_id", ">=", json!(100)));
         assert_eq!(user_filter("customer_id in 1, 2,3"), simple("customer_id", "in", json!([1, 2, 3])));
         assert_eq!(user_filter("id not_in -1"), simple("id", "not_in", json!([-1])));
-        assert_eq!(user_filter("customer_id is_null"), simple("customer_id", "is_null", Value::Null));
+        assert_eq!(user_filter("customer_id is_null"), simple("customer_id", "=", Value::Null));
         assert_eq!(user_filter("name like %Иван%"), simple("name", "like", json!("%Иван%")));
     }
 
@@ -597,7 +682,7 @@ mod tests {
         let members = json!([
             simple("name", "like", json!("%Sales%")),
             simple("ext_id", ">=", json!("10")),
-            simple("name", "is_not_null", Value::Null),
+            simple("name", "!=", Value::Null),
         ]);
         assert_eq!(
             parse_filters(&exprs, false, &FUNNELS).unwrap(),
@@ -750,6 +835,87 @@ mod tests {
             filter_error("name is_null\nx", &FUNNELS),
             "operator `is_null` takes no value, but `x` follows it in filter `name is_null\\nx`"
         );
+    }
+
+    // ---- per platform (SPEC §3.1) ----
+
+    fn review(exprs: &[&str], schema: &Schema, platform: Platform) -> anyhow::Result<Vec<String>> {
+        review_filters(&strings(exprs), schema, platform)
+    }
+
+    #[test]
+    fn callgear_refuses_the_operators_it_does_not_document_with_a_way_out() {
+        let cases = [
+            ("name ilike %a%", "ilike", "use `like` (case-sensitive) or `regexp`"),
+            ("ext_id not_in 1,2", "not_in", "repeat `--filter 'F != V'` (AND-ed)"),
+            ("name not_like a%", "not_like", "no CallGear equivalent; filter the output, e.g. with jq"),
+            ("name NOT_ILIKE a%", "not_ilike", "no CallGear equivalent; filter the output, e.g. with jq"),
+        ];
+        for (expr, op, way_out) in cases {
+            // A refused operator anywhere in the set refuses the set.
+            let err = review(&["name=Main", expr], &FUNNELS, Platform::Callgear).unwrap_err();
+            let verdict = classify(&err);
+            assert_eq!(verdict.exit, Exit::Usage, "{expr}");
+            assert_eq!(err.to_string(), format!("CallGear does not document the operator `{op}` (filter `{expr}`)"));
+            assert_eq!(verdict.hint.as_deref(), Some(way_out), "{expr}");
+            // The same expression is fine where CoMagic/UIS document it.
+            for platform in [Platform::Comagic, Platform::Uis] {
+                assert_eq!(review(&[expr], &FUNNELS, platform).unwrap(), Vec::<String>::new(), "{expr}");
+            }
+        }
+        let err = review(&["customer_id not_in 1"], &USERS, Platform::Callgear).unwrap_err();
+        assert_eq!(classify(&err).exit, Exit::Usage);
+    }
+
+    #[test]
+    fn callgear_accepts_its_documented_operators_and_the_null_tests() {
+        let exprs = [
+            "name=a",
+            "name!=a",
+            "name<a",
+            "name>a",
+            "name<=a",
+            "name>=a",
+            "name like %a%",
+            "name regexp ^a",
+            "ext_id in 1,2",
+            "name is_null",
+            "name is_not_null",
+        ];
+        for expr in exprs {
+            assert!(review(&[expr], &FUNNELS, Platform::Callgear).is_ok(), "{expr}");
+        }
+    }
+
+    #[test]
+    fn ordering_a_text_field_by_a_number_warns_that_it_compares_text() {
+        let warned = |expr: &str, schema: &Schema| review(&[expr], schema, Platform::Comagic).unwrap();
+        for expr in ["ext_id<10", "ext_id > 10", "ext_id <= -2.5", "name >= 007", "ext_id < +1"] {
+            let field = expr.split([' ', '<', '>']).next().unwrap();
+            assert_eq!(
+                warned(expr, &FUNNELS),
+                [format!(
+                    "warning: filter `{expr}` compares text, not numbers: `{field}` is a string, so \"10\" < \"9\""
+                )],
+                "{expr}"
+            );
+        }
+        assert_eq!(warned("name > 10", &USERS).len(), 1, "text fields of users too");
+        for quiet in ["ext_id = 10", "ext_id in 1,2", "ext_id < abc", "ext_id < 1.", "ext_id < 1.2.3", "name like 1%"] {
+            assert!(warned(quiet, &FUNNELS).is_empty(), "{quiet}");
+        }
+        // Numeric fields of users compare as numbers.
+        assert!(warned("id > 10", &USERS).is_empty());
+        assert!(warned("customer_id <= 10", &USERS).is_empty());
+        // One warning per expression that needs it; CallGear warns too.
+        let two = review(&["ext_id>1", "name=x", "ext_id<9"], &FUNNELS, Platform::Callgear).unwrap();
+        assert_eq!(two.len(), 2);
+    }
+
+    #[test]
+    fn review_reports_a_bad_expression_like_parsing_does() {
+        let err = review(&["nmae=x"], &FUNNELS, Platform::Callgear).unwrap_err();
+        assert_eq!(usage_message::<()>(Err(err)), "unknown field `nmae`; did you mean `name`?");
     }
 
     // ---- --filter-json ----
@@ -999,6 +1165,7 @@ mod tests {
         fn never_panics(exprs in prop::collection::vec(fragments(), 0..4), any_ in any::<bool>()) {
             for schema in [&FUNNELS, &USERS] {
                 let _ = parse_filters(&exprs, any_, schema);
+                let _ = review_filters(&exprs, schema, Platform::Callgear);
                 let _ = parse_sort(&exprs, schema);
                 for e in &exprs {
                     let _ = parse_fields(Some(e), schema);

@@ -8,16 +8,17 @@ use super::listing::Listing;
 use super::notice;
 use crate::cli::{ListArgs, QueryArgs};
 use crate::config::{Origin, Settings};
-use crate::exit::{self, Exit, Failure};
+use crate::exit::{self, Exit, Failure, Scope};
 use crate::model::{CustomerUser, Funnel};
 use crate::output::{Cell, Record};
 use crate::pager::Outcome;
-use crate::query::{FUNNELS, USERS};
+use crate::query::{self, FUNNELS, Schema, USERS};
 use crate::redact;
 use crate::rpc::Client;
 
 pub fn run(settings: &Settings, args: &ListArgs) -> anyhow::Result<Exit> {
     let mut listing = Listing::new(&args.query, &FUNNELS, settings)?;
+    review_filters(settings, &args.query.filter, &FUNNELS)?;
     if !(1..=4).contains(&args.parallel) {
         return Err(exit::usage(format!("--parallel must be 1..=4, not {}", args.parallel)));
     }
@@ -38,11 +39,21 @@ pub fn run(settings: &Settings, args: &ListArgs) -> anyhow::Result<Exit> {
     if args.all_users {
         return all_users(settings, &listing, &mut client, args);
     }
+    let scope = Scope::acting_for(settings.user_id);
     if listing.count {
-        let n = listing.count::<Funnel>(&mut client, settings.user_id)?;
+        let n = listing.count::<Funnel>(&mut client, settings.user_id).map_err(|e| scope.attach(e))?;
         return super::print_count(settings, n);
     }
-    listing.print::<Funnel>(settings, &mut client, settings.user_id, args.explode)
+    listing.print::<Funnel>(settings, &mut client, settings.user_id, args.explode).map_err(|e| scope.attach(e))
+}
+
+/// The platform's review of `--filter` expressions before any request (SPEC §3.1): a refusal is
+/// exit 2, warnings go to stderr (not with `-q`).
+pub(super) fn review_filters(settings: &Settings, exprs: &[String], schema: &Schema) -> anyhow::Result<()> {
+    for warning in query::review_filters(exprs, schema, settings.dialect)? {
+        notice(settings, &warning);
+    }
+    Ok(())
 }
 
 /// A funnel of one client user: the record of `--all-users`.
@@ -87,10 +98,12 @@ fn all_users(
 ) -> anyhow::Result<Exit> {
     let users_listing = Arc::new(users_listing(settings)?);
     let mut users: Vec<CustomerUser> = Vec::new();
-    users_listing.fetch(client, None, |page| {
-        users.extend(page);
-        Ok(())
-    })?;
+    users_listing
+        .fetch(client, None, |page| {
+            users.extend(page);
+            Ok(())
+        })
+        .map_err(|e| Scope::agents_only().attach(e))?;
     let ids: Vec<i64> = users.iter().filter_map(|u| u.id).collect();
 
     let mut skipped: Vec<(i64, String)> = Vec::new();
@@ -101,7 +114,7 @@ fn all_users(
             match user_param(id).and_then(|user| listing.count::<Funnel>(client, Some(user))) {
                 Ok(n) => sum = u64::saturating_add(sum, n),
                 Err(err) if args.keep_going => skipped.push((id, format!("{err:#}"))),
-                Err(err) => return Err(err.context(format!("user {id}"))),
+                Err(err) => return Err(Scope::acting_for(Some(id as u64)).attach(err).context(format!("user {id}"))),
             }
         }
         super::print_count(settings, sum)?;
@@ -139,7 +152,9 @@ fn all_users(
                         let partial = if listing.stream { " (its funnels so far were written)" } else { "" };
                         skipped.push((id, format!("{err:#}{partial}")));
                     }
-                    Err(err) => return Err(err.context(format!("user {id}"))),
+                    Err(err) => {
+                        return Err(Scope::acting_for(Some(id as u64)).attach(err).context(format!("user {id}")));
+                    }
                 }
             }
             Ok(total)

@@ -6,7 +6,7 @@ use serde_json::json;
 use super::listing::GetParams;
 use crate::cli::{Format, ShowArgs};
 use crate::config::Settings;
-use crate::exit::{Exit, Failure};
+use crate::exit::{Exit, Failure, Scope};
 use crate::model::Funnel;
 use crate::output::destination::Destination;
 use crate::output::{self, Output, OutputOptions};
@@ -22,10 +22,17 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> anyhow::Result<Exit> {
         return super::print_json_text(settings, &rpc::dry_run_body(FUNNELS.method, &params));
     }
     let (mut client, _) = super::connect(settings)?;
-    let reply = client.call::<_, Vec<Funnel>>(FUNNELS.method, &params)?;
+    let reply = client
+        .call::<_, Vec<Funnel>>(FUNNELS.method, &params)
+        .map_err(|e| Scope::acting_for(settings.user_id).attach(e.into()))?;
     let Some(funnel) = reply.data.into_iter().find(|f| f.ext_id.as_deref() == Some(args.ext_id.as_str())) else {
-        return Err(Failure::new(Exit::NotFound, format!("no funnel with ext_id `{}`", args.ext_id))
-            .hint("list the ext_ids with funnels list --fields ext_id,name --all")
+        // The funnels of another client user are another list: name the user looked in.
+        let (of_user, user_flag) = match settings.user_id {
+            Some(id) => (format!(" for user {id}"), format!(" --user-id {id}")),
+            None => (String::new(), String::new()),
+        };
+        return Err(Failure::new(Exit::NotFound, format!("no funnel with ext_id `{}`{of_user}", args.ext_id))
+            .hint(format!("list the ext_ids with funnels list{user_flag} --fields ext_id,name --all"))
             .into());
     };
     let options = OutputOptions {

@@ -6,13 +6,13 @@ use std::sync::Arc;
 use super::listing::Listing;
 use crate::cli::UsersArgs;
 use crate::config::Settings;
-use crate::exit::{Exit, Failure};
+use crate::exit::{Exit, Scope};
 use crate::model::CustomerUser;
 use crate::query::USERS;
-use crate::rpc::RpcError;
 
 pub fn run(settings: &Settings, args: &UsersArgs) -> anyhow::Result<Exit> {
     let listing = Arc::new(Listing::new(&args.query, &USERS, settings)?);
+    super::list::review_filters(settings, &args.query.filter, &USERS)?;
     if settings.dry_run {
         return listing.dry_run(settings, None);
     }
@@ -22,17 +22,6 @@ pub fn run(settings: &Settings, args: &UsersArgs) -> anyhow::Result<Exit> {
     } else {
         listing.print::<CustomerUser>(settings, &mut client, None, false)
     };
-    result.map_err(|err| {
-        let forbidden = err.chain().any(|e| {
-            matches!(e.downcast_ref::<RpcError>(), Some(RpcError::Api(api)) if api.mnemonic.as_deref() == Some("forbidden"))
-        });
-        if forbidden {
-            err.context(
-                Failure::new(Exit::Denied, "funnels users needs an agent (partner) account")
-                    .hint("a client account lists its own funnels with funnels list, without --user-id"),
-            )
-        } else {
-            err
-        }
-    })
+    // A client token is refused here (`forbidden` or `method_not_found`): the hint says why.
+    result.map_err(|err| Scope::agents_only().attach(err))
 }

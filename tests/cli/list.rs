@@ -144,8 +144,8 @@ fn filters_reach_the_server_as_documented() {
     let cases: Vec<(Vec<&str>, Value)> = vec![
         (vec!["--filter", "name like %Sales%"], json!({"field": "name", "operator": "like", "value": "%Sales%"})),
         (vec!["--filter", "ext_id in 1,2,3"], json!({"field": "ext_id", "operator": "in", "value": ["1", "2", "3"]})),
-        (vec!["--filter", "name is_null"], json!({"field": "name", "operator": "is_null", "value": null})),
-        (vec!["--filter", "name is_not_null"], json!({"field": "name", "operator": "is_not_null", "value": null})),
+        (vec!["--filter", "name is_null"], json!({"field": "name", "operator": "=", "value": null})),
+        (vec!["--filter", "name is_not_null"], json!({"field": "name", "operator": "!=", "value": null})),
         (vec!["--filter", "ext_id not_in 4, 5"], json!({"field": "ext_id", "operator": "not_in", "value": ["4", "5"]})),
         (vec!["--filter", "name ilike %воронка%"], json!({"field": "name", "operator": "ilike", "value": "%воронка%"})),
         (vec!["--filter", "name not_like A%"], json!({"field": "name", "operator": "not_like", "value": "A%"})),

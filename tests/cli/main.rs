@@ -14,9 +14,11 @@ mod network;
 mod options;
 #[cfg(unix)]
 mod out_targets;
+mod platform_filters;
 mod readme;
 mod sandbox;
 mod sandbox_fidelity;
 mod session;
 #[cfg(unix)]
 mod signals;
+mod vendor_response;
