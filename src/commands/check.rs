@@ -1,17 +1,19 @@
 //! `funnels check`: one cheap call that proves the token, the IP whitelist, the component and the
-//! user id, and shows the points left (SPEC §4).
+//! user id, and shows the points left in every window the API reports (SPEC §4).
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write;
 
 use anyhow::Context;
-use serde::Serialize;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
 
 use super::listing::GetParams;
 use crate::cli::{Format, Platform};
 use crate::config::Settings;
 use crate::exit::Exit;
-use crate::model::{Funnel, Limits};
+use crate::model::{Funnel, Limits, Window, WindowType};
 use crate::output::destination::Destination;
 use crate::query::FUNNELS;
 use crate::rpc::{self, format_reset};
@@ -24,12 +26,30 @@ struct Report<'a> {
     token_source: &'a str,
     user_id: Option<u64>,
     funnels: Option<u64>,
-    day_limit: Option<u64>,
-    day_remaining: Option<u64>,
-    day_reset: Option<u64>,
-    minute_limit: Option<u64>,
-    minute_remaining: Option<u64>,
-    minute_reset: Option<u64>,
+    #[serde(flatten)]
+    windows: WindowKeys<'a>,
+}
+
+/// The windows as `<type>_limit`, `<type>_remaining`, `<type>_reset` keys: day and minute always
+/// (`null` when not reported, as before hour windows were known), then every other window the API
+/// reported, in display order.
+#[derive(Debug)]
+struct WindowKeys<'a>(&'a Limits);
+
+impl Serialize for WindowKeys<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Reported windows replace the defaults; the map keeps the display order.
+        let always = [WindowType::Day, WindowType::Minute].map(|window| (window, Window::default()));
+        let reported = self.0.iter().map(|(window, budget)| (window.clone(), *budget));
+        let windows: BTreeMap<WindowType, Window> = always.into_iter().chain(reported).collect();
+        let mut map = serializer.serialize_map(None)?;
+        for (window, budget) in &windows {
+            for (part, value) in [("limit", budget.limit), ("remaining", budget.remaining), ("reset", budget.reset)] {
+                map.serialize_entry(&format!("{window}_{part}"), &value)?;
+            }
+        }
+        map.end()
+    }
 }
 
 pub fn run(settings: &Settings) -> anyhow::Result<Exit> {
@@ -40,19 +60,14 @@ pub fn run(settings: &Settings) -> anyhow::Result<Exit> {
     }
     let (mut client, token) = super::connect(settings)?;
     let reply = client.call::<_, Vec<Funnel>>(FUNNELS.method, &params)?;
-    let limits = reply.metadata.limits.unwrap_or_default();
+    let limits = reply.metadata.limits;
     let report = Report {
         platform: settings.platform,
         endpoint: &settings.endpoint,
         token_source: &token.source,
         user_id: settings.user_id,
         funnels: reply.metadata.total_items,
-        day_limit: limits.day_limit,
-        day_remaining: limits.day_remaining,
-        day_reset: limits.day_reset,
-        minute_limit: limits.minute_limit,
-        minute_remaining: limits.minute_remaining,
-        minute_reset: limits.minute_reset,
+        windows: WindowKeys(&limits),
     };
     let mut dest = Destination::open(settings.out.as_deref())?;
     match settings.format {
@@ -80,18 +95,30 @@ fn write_text(w: &mut impl Write, r: &Report<'_>, limits: &Limits) -> std::io::R
     writeln!(w, "token     {}", crate::redact::for_terminal(r.token_source))?;
     writeln!(w, "user id   {}", or_dash(r.user_id))?;
     writeln!(w, "funnels   {}", or_dash(r.funnels))?;
-    writeln!(w, "today     {}", points(limits.day_remaining, limits.day_limit, limits.day_reset))?;
-    writeln!(w, "minute    {}", points(limits.minute_remaining, limits.minute_limit, limits.minute_reset))
+    if limits.is_empty() {
+        // Nothing reported: the two windows every funnels answer should carry, as unknown.
+        writeln!(w, "today     {}", points(&Window::default()))?;
+        return writeln!(w, "minute    {}", points(&Window::default()));
+    }
+    for (window, budget) in limits.iter() {
+        let label = match window {
+            WindowType::Day => "today",
+            other => other.as_str(),
+        };
+        writeln!(w, "{label:<9} {}", points(budget))?;
+    }
+    Ok(())
 }
 
 /// "3305 of 3500 points left, resets in 9h 45m".
-fn points(remaining: Option<u64>, limit: Option<u64>, reset: Option<u64>) -> String {
-    let mut text = match (remaining, limit) {
+fn points(window: &Window) -> String {
+    let mut text = match (window.remaining, window.limit) {
         (Some(r), Some(l)) => format!("{r} of {l} points left"),
         (Some(r), None) => format!("{r} points left"),
-        _ => "unknown (the API sent no limits)".to_owned(),
+        (None, Some(l)) => format!("unknown of {l} points left"),
+        (None, None) => "unknown (the API sent no limits)".to_owned(),
     };
-    if let Some(reset) = reset {
+    if let Some(reset) = window.reset {
         let _ = write!(text, ", resets in {}", format_reset(reset));
     }
     text
