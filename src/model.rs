@@ -209,6 +209,13 @@ impl Limits {
         self.iter().filter(|(_, w)| w.remaining == Some(0))
     }
 
+    /// The points concurrent requests may spend: the minute window's remaining, no more than any
+    /// other window's. `None` while the minute count is unknown (then requests stay sequential).
+    pub fn minute_budget(&self) -> Option<u64> {
+        let minute = self.get(&WindowType::Minute)?.remaining?;
+        Some(self.iter().filter_map(|(_, w)| w.remaining).fold(minute, u64::min))
+    }
+
     /// Takes in a newer answer's windows: each window it names replaces the known one, the others
     /// stay as they were, so `limits: {}` (or none) never erases what is known.
     pub fn update(&mut self, newer: &Limits) {
@@ -590,6 +597,15 @@ mod tests {
         );
         assert_eq!(known.get(&WindowType::Day).and_then(|w| w.limit), Some(3500));
         assert_eq!(known.get(&WindowType::Hour).and_then(|w| w.remaining), Some(5));
+    }
+
+    #[test]
+    fn the_minute_budget_is_capped_by_every_other_window() {
+        let budget = |limits: &str| metadata(&format!(r#"{{"limits":{limits}}}"#)).limits.minute_budget();
+        assert_eq!(budget(r#"{"day_remaining":3305,"minute_remaining":199}"#), Some(199));
+        assert_eq!(budget(r#"{"hour_remaining":0,"minute_remaining":199}"#), Some(0), "a spent hour stops prefetch");
+        assert_eq!(budget(r#"{"hour_remaining":3,"day_remaining":"x","minute_remaining":199}"#), Some(3));
+        assert_eq!(budget(r#"{"hour_remaining":99999}"#), None, "no minute count, no concurrency");
     }
 
     #[test]

@@ -14,7 +14,6 @@ use crate::cli::{Format, QueryArgs};
 use crate::config::Settings;
 use crate::exit::{self, Exit, Failure};
 use crate::files;
-use crate::model::WindowType;
 use crate::output::destination::Destination;
 use crate::output::{Output, OutputOptions, Record};
 use crate::pager::{self, Keyed, MAX_OFFSET, MAX_PAGE, Outcome, Page, Plan, Prefetch, Want};
@@ -194,7 +193,7 @@ impl Listing {
             }
             let fetched = self.page(client, user_id, offset, limit)?;
             if std::mem::take(&mut first) {
-                let budget = client.last_limits().get(&WindowType::Minute).and_then(|w| w.remaining);
+                let budget = client.last_limits().minute_budget();
                 if let (Some(total), Some(budget)) = (fetched.total, budget) {
                     // `run` cuts a page to its limit; predict from what it will keep.
                     let kept = (fetched.items.len() as u64).min(limit);

@@ -13,6 +13,7 @@ mod network;
 mod options;
 #[cfg(unix)]
 mod out_targets;
+mod quota_windows;
 mod readme;
 mod sandbox;
 mod session;
