@@ -3,9 +3,10 @@
 //!
 //! A call is a loop over attempts. Each attempt is one HTTP exchange with a fresh JSON-RPC id whose
 //! answer is sorted into a reply or one [`RpcError`]; the loop then decides between returning, a
-//! backoff retry, and a wait for a used-up point window. Nothing here picks an exit code: `exit` does that
-//! from the error class. Server text kept in errors is scrubbed of the token when it is stored and
-//! again when it is shown; `main` makes control characters visible when it prints an error.
+//! backoff retry, and a wait for a used-up point window. Nothing here picks an exit code: `exit`
+//! does that from the error class. Server text kept in errors is scrubbed of the token when it is
+//! stored and again when it is shown; `main` makes control characters visible when it prints an
+//! error.
 
 mod cancel;
 mod proxy;

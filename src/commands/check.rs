@@ -123,3 +123,56 @@ fn points(window: &Window) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn window_lines(limits: &str) -> String {
+        let limits: Limits = serde_json::from_str(limits).unwrap();
+        let report = Report {
+            platform: Platform::Comagic,
+            endpoint: "https://dataapi.comagic.ru/v2.0",
+            token_source: "FUNNELS_TOKEN",
+            user_id: None,
+            funnels: Some(1),
+            windows: WindowKeys(&limits),
+        };
+        let mut out = Vec::new();
+        write_text(&mut out, &report, &limits).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        text.split_once("funnels   1\n").unwrap().1.to_owned()
+    }
+
+    #[test]
+    fn day_and_minute_lines_are_unchanged_and_other_windows_join_them_in_order() {
+        let day_minute = r#"{"day_limit":3500,"day_remaining":3305,"day_reset":35139,
+            "minute_limit":200,"minute_remaining":199,"minute_reset":39}"#;
+        assert_eq!(
+            window_lines(day_minute),
+            "today     3305 of 3500 points left, resets in 9h 45m\nminute    199 of 200 points left, resets in 39s\n"
+        );
+        assert_eq!(
+            window_lines("{}"),
+            "today     unknown (the API sent no limits)\nminute    unknown (the API sent no limits)\n"
+        );
+        assert_eq!(
+            window_lines(
+                r#"{"minute_remaining":5,"week_limit":70,"hour_limit":4000,"a_long_window_name_remaining":1}"#
+            ),
+            "hour      unknown of 4000 points left\nminute    5 points left\n\
+             a_long_window_name 1 points left\nweek      unknown of 70 points left\n"
+        );
+    }
+
+    #[test]
+    fn json_keeps_day_and_minute_keys_and_adds_other_windows() {
+        let limits: Limits =
+            serde_json::from_str(r#"{"hour_limit":4000,"hour_remaining":88,"hour_reset":900}"#).unwrap();
+        let json = serde_json::to_string(&WindowKeys(&limits)).unwrap();
+        assert_eq!(
+            json,
+            r#"{"day_limit":null,"day_remaining":null,"day_reset":null,"hour_limit":4000,"hour_remaining":88,"hour_reset":900,"minute_limit":null,"minute_remaining":null,"minute_reset":null}"#
+        );
+    }
+}
