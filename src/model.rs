@@ -153,12 +153,13 @@ impl WindowType {
     /// digits and `_`, at most [`Self::MAX_NAME`] bytes. Anything else names no window, so server
     /// text never reaches a terminal or a JSON key through one.
     pub fn parse(name: &str) -> Option<WindowType> {
-        let name = name.to_ascii_lowercase();
         let well_formed = !name.is_empty()
             && name.len() <= Self::MAX_NAME
-            && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-        Some(match name.as_str() {
-            _ if !well_formed => return None,
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !well_formed {
+            return None;
+        }
+        Some(match name.to_ascii_lowercase().as_str() {
             "day" => WindowType::Day,
             "hour" => WindowType::Hour,
             "minute" => WindowType::Minute,
