@@ -238,6 +238,7 @@ mod tests {
             value: None,
             limit_type: None,
             metadata: None,
+            quota_note: None,
         }))
         .into()
     }

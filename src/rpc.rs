@@ -3,9 +3,10 @@
 //!
 //! A call is a loop over attempts. Each attempt is one HTTP exchange with a fresh JSON-RPC id whose
 //! answer is sorted into a reply or one [`RpcError`]; the loop then decides between returning, a
-//! backoff retry, and a wait for the minute quota. Nothing here picks an exit code: `exit` does that
-//! from the error class. Server text kept in errors is scrubbed of the token when it is stored and
-//! again when it is shown; `main` makes control characters visible when it prints an error.
+//! backoff retry, and a wait for a used-up point window. Nothing here picks an exit code: `exit`
+//! does that from the error class. Server text kept in errors is scrubbed of the token when it is
+//! stored and again when it is shown; `main` makes control characters visible when it prints an
+//! error.
 
 mod cancel;
 mod proxy;
@@ -24,7 +25,7 @@ use serde::de::{self, DeserializeOwned, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-use crate::model::{Limits, Metadata, Reading, Session, server_number_from_text};
+use crate::model::{Limits, Metadata, Reading, Session, WindowType, server_number_from_text};
 use crate::redact;
 
 pub use cancel::Cancel;
@@ -40,21 +41,27 @@ pub struct ApiError {
     pub field: Option<String>,
     /// `data.value` rendered as text (strings without quotes).
     pub value: Option<String>,
-    /// `data.params.limit_type` of `limit_exceeded`: `day` or `minute`.
+    /// `data.params.limit_type` of `limit_exceeded`: the window used up (`day`, `hour`, `minute`…).
     pub limit_type: Option<String>,
     pub metadata: Option<Metadata>,
+    /// Why a used-up window was not waited for ("resets in 9h 12m, beyond --max-wait 120 s"); set
+    /// by the call loop, shown last.
+    pub quota_note: Option<String>,
 }
 
 impl ApiError {
-    fn limits(&self) -> Option<Limits> {
-        self.metadata.as_ref().and_then(|m| m.limits)
+    fn limits(&self) -> Option<&Limits> {
+        self.metadata.as_ref().map(|m| &m.limits)
     }
 
-    /// Seconds to wait before retrying when this is the per-minute `limit_exceeded`: the reset the
-    /// server announced (60 when it did not) plus one.
-    fn minute_quota_wait(&self) -> Option<u64> {
-        (self.code == -32029 && self.limit_type.as_deref() == Some("minute"))
-            .then(|| self.limits().and_then(|l| l.minute_reset).unwrap_or(60).saturating_add(1))
+    /// The windows a `-32029` says are used up, each with the reset its own metadata gives: the one
+    /// `limit_type` names, else (no readable `limit_type`) those whose remaining is 0 (SPEC §7).
+    fn spent_windows(&self) -> Vec<Spent> {
+        let reset = |window: &WindowType| self.limits().and_then(|l| l.get(window)).and_then(|w| w.reset);
+        if let Some(window) = self.limit_type.as_deref().and_then(WindowType::parse) {
+            return vec![Spent { reset: reset(&window), window }];
+        }
+        self.limits().map(spent_windows).unwrap_or_default()
     }
 }
 
@@ -83,10 +90,8 @@ impl fmt::Display for ApiError {
             parts.push(format!("value {value}"));
         }
         let _ = write!(text, " ({})", parts.join("; "));
-        if self.code == -32029 && self.limit_type.as_deref() == Some("day") {
-            if let Some(reset) = self.limits().and_then(|l| l.day_reset) {
-                let _ = write!(text, "; resets in {}", format_reset(reset));
-            }
+        if let Some(note) = &self.quota_note {
+            let _ = write!(text, "; {note}");
         }
         f.write_str(&redact::hide(&text))
     }
@@ -190,7 +195,7 @@ pub struct ClientOptions {
     pub connect_timeout: Duration,
     /// Extra attempts for transient failures.
     pub retries: u32,
-    /// Longest total wait for minute-quota resets (and the cap for one `Retry-After`).
+    /// Longest total wait for point windows to reset (and the cap for one `Retry-After`).
     pub max_wait: Duration,
     /// Base of the exponential backoff (0.5 s; tests shrink it).
     pub backoff_base: Duration,
@@ -244,10 +249,12 @@ pub struct Client {
     buffer: Vec<u8>,
     /// HTTP requests sent by this client and its forks.
     sent: Arc<AtomicU64>,
-    last_limits: Option<Limits>,
-    /// Seconds to wait before the next request: the last reply spent the minute budget.
-    minute_wait_due: Option<u64>,
-    /// Seconds this client and its forks spent waiting for minute resets, against `max_wait`
+    /// Every window any answer named, each as the latest answer naming it left it.
+    last_limits: Limits,
+    /// The windows the last reply left without points: waited for (or the run stopped) before the
+    /// next request.
+    spent_due: Vec<Spent>,
+    /// Seconds this client and its forks spent waiting for windows to reset, against `max_wait`
     /// (SPEC §7: one budget for the whole run, shared by all workers).
     quota_waited: Arc<AtomicU64>,
     /// Checked before every attempt and during every sleep; a fork shares its run's.
@@ -305,8 +312,8 @@ impl Client {
             last_id: 0,
             buffer: Vec::new(),
             sent: Arc::new(AtomicU64::new(0)),
-            last_limits: None,
-            minute_wait_due: None,
+            last_limits: Limits::default(),
+            spent_due: Vec::new(),
             quota_waited: Arc::new(AtomicU64::new(0)),
             cancel: Cancel::default(),
             deprecation_warned: false,
@@ -325,8 +332,8 @@ impl Client {
             last_id: 0,
             buffer: Vec::new(),
             sent: Arc::clone(&self.sent),
-            last_limits: self.last_limits,
-            minute_wait_due: None,
+            last_limits: self.last_limits.clone(),
+            spent_due: Vec::new(),
             quota_waited: Arc::clone(&self.quota_waited),
             cancel: cancel.clone(),
             deprecation_warned: true,
@@ -348,11 +355,15 @@ impl Client {
     /// end when it fires. Server numbers (resets, `Retry-After`) are read by `model`'s one reader,
     /// bounded to 2^53, and every sum and scale on them saturates.
     pub fn call<P: Serialize, T: Payload>(&mut self, method: &str, params: &P) -> Result<Reply<T>, RpcError> {
-        if let Some(seconds) = self.minute_wait_due.take() {
-            // Proactive: the budget is known to be spent. Past max_wait, just ask and let the
-            // server's answer decide.
-            if self.reserve_quota_wait(seconds) {
-                self.quota_sleep(seconds)?;
+        let due = std::mem::take(&mut self.spent_due);
+        if !due.is_empty() {
+            // The last answer said a window has no points left: the server's refusal is certain, so
+            // the same rule as for `limit_exceeded` applies before asking, and a wait that does not
+            // fit ends the run without the request.
+            match self.wait_for_windows(&due) {
+                Ok(()) => {}
+                Err(Stop::Cancelled) => return Err(RpcError::Cancelled),
+                Err(Stop::Beyond { window, note }) => return Err(spent_before_asking(window, note)),
             }
         }
         let summary = if self.options.verbose > 0 { request_summary(method, params) } else { String::new() };
@@ -369,12 +380,12 @@ impl Client {
                 Err(failure) => failure,
             };
             if let RpcError::Api(api) = &failure.error {
-                if let Some(seconds) = api.minute_quota_wait() {
-                    if self.reserve_quota_wait(seconds) {
-                        self.quota_sleep(seconds)?;
-                        continue;
+                if api.code == -32029 {
+                    match self.wait_for_windows(&api.spent_windows()) {
+                        Ok(()) => continue,
+                        Err(Stop::Cancelled) => return Err(RpcError::Cancelled),
+                        Err(Stop::Beyond { note, .. }) => return Err(with_quota_note(failure.error, note)),
                     }
-                    return Err(quota_not_waited(failure.error));
                 }
             }
             if !failure.retryable || retries >= self.options.retries {
@@ -411,9 +422,9 @@ impl Client {
         self.sent.load(Ordering::Relaxed)
     }
 
-    /// The `limits` of the last response that carried them.
-    pub fn last_limits(&self) -> Option<Limits> {
-        self.last_limits
+    /// Every window the answers so far named, each as the latest one naming it left it.
+    pub fn last_limits(&self) -> &Limits {
+        &self.last_limits
     }
 
     /// Full jitter: uniform in `[0, min(cap, base · 2^attempt)]`.
@@ -436,20 +447,47 @@ impl Client {
             .is_ok()
     }
 
-    /// Waits out a reserved quota wait, unless the run is cancelled meanwhile.
-    fn quota_sleep(&mut self, seconds: u64) -> Result<(), RpcError> {
-        if !self.options.quiet {
-            self.log_line(&format!("minute quota used up; waiting {seconds} s for it to reset"));
+    /// The one wait-or-fail rule for used-up windows (SPEC §7), after a `limit_exceeded` and before
+    /// a request alike. Each window needs its reset + 1 s; a minute window whose reset is unknown
+    /// 61 s; any other window whose reset is unknown cannot be waited for. The longest need covers
+    /// them all, and is waited when it fits in what is left of the run's `max_wait`.
+    fn wait_for_windows(&mut self, spent: &[Spent]) -> Result<(), Stop> {
+        let mut longest: Option<(&Spent, u64)> = None;
+        for window in spent {
+            let seconds = match (window.reset, &window.window) {
+                (Some(reset), _) => reset.saturating_add(1),
+                (None, WindowType::Minute) => 61,
+                (None, other) => {
+                    let note = format!("the API did not say when the {other} window resets");
+                    return Err(Stop::Beyond { window: Some(other.clone()), note });
+                }
+            };
+            if longest.is_none_or(|(_, most)| seconds > most) {
+                longest = Some((window, seconds));
+            }
         }
-        if self.cancel.sleep(scale(self.options.wait_unit, seconds)) { Ok(()) } else { Err(RpcError::Cancelled) }
+        let Some((window, seconds)) = longest else {
+            let note = "the API did not say which window is used up".to_owned();
+            return Err(Stop::Beyond { window: None, note });
+        };
+        if !self.reserve_quota_wait(seconds) {
+            let resets = window.reset.map_or_else(|| "about 1m".to_owned(), format_reset);
+            let max = self.options.max_wait.as_secs();
+            let note = match self.quota_waited.load(Ordering::SeqCst) {
+                0 => format!("resets in {resets}, beyond --max-wait {max} s"),
+                waited => format!("resets in {resets}, beyond --max-wait {max} s ({waited} s waited already)"),
+            };
+            return Err(Stop::Beyond { window: Some(window.window.clone()), note });
+        }
+        if !self.options.quiet {
+            self.log_line(&format!("{} quota used up; waiting {seconds} s for it to reset", window.window));
+        }
+        if self.cancel.sleep(scale(self.options.wait_unit, seconds)) { Ok(()) } else { Err(Stop::Cancelled) }
     }
 
     fn after_success(&mut self, metadata: &Metadata) {
-        if let Some(limits) = metadata.limits {
-            if limits.minute_remaining == Some(0) {
-                self.minute_wait_due = Some(limits.minute_reset.unwrap_or(60).saturating_add(1));
-            }
-        }
+        // This answer's own windows only: a remembered 0 may be from before a reset.
+        self.spent_due = spent_windows(&metadata.limits);
         let Some(version) = &metadata.api_version else {
             return;
         };
@@ -483,20 +521,16 @@ impl Client {
         let started = Instant::now();
         let (status, outcome) = self.exchange::<T>(&body, id);
         let elapsed = started.elapsed();
-        if let Err(failure) = &outcome {
-            if let RpcError::Api(api) = &failure.error {
-                if let Some(limits) = api.limits() {
-                    self.last_limits = Some(limits);
-                }
-            }
-        }
-        if let Ok(reply) = &outcome {
-            if reply.metadata.limits.is_some() {
-                self.last_limits = reply.metadata.limits;
-            }
+        let limits = match &outcome {
+            Ok(reply) => Some(&reply.metadata.limits),
+            Err(Failure { error: RpcError::Api(api), .. }) => api.limits(),
+            Err(_) => None,
+        };
+        if let Some(limits) = limits {
+            self.last_limits.update(limits);
         }
         if self.options.verbose > 0 {
-            let line = verbose_line(summary, status, elapsed, &outcome);
+            let line = verbose_line(summary, status, elapsed, &outcome, &self.last_limits);
             self.log_line(&line);
         }
         outcome
@@ -661,22 +695,54 @@ fn after_retries(error: RpcError, retries: u32) -> RpcError {
     with_note(error, &format!("after {retries} {}", if retries == 1 { "retry" } else { "retries" }))
 }
 
-/// A `limit_exceeded` whose wait does not fit in `--max-wait`, saying when the window resets.
-fn quota_not_waited(error: RpcError) -> RpcError {
-    let RpcError::Api(mut api) = error else {
-        return error;
-    };
-    let resets = match api.limits().and_then(|l| l.minute_reset) {
-        Some(reset) => format!("resets in {}", format_reset(reset)),
-        None => "resets in about 1m".to_owned(),
-    };
-    let message = api.message.trim_end();
-    api.message = if message.is_empty() {
-        format!("the minute quota is used up and {resets}, beyond --max-wait")
-    } else {
-        format!("{message}; {resets}, beyond --max-wait")
-    };
-    RpcError::Api(api)
+/// A used-up point window and the seconds until it resets, when known.
+#[derive(Debug, Clone)]
+struct Spent {
+    window: WindowType,
+    reset: Option<u64>,
+}
+
+/// The windows of `limits` with no points left.
+fn spent_windows(limits: &Limits) -> Vec<Spent> {
+    limits.spent().map(|(window, budget)| Spent { window: window.clone(), reset: budget.reset }).collect()
+}
+
+/// Why the wait-or-fail rule did not wait.
+enum Stop {
+    Cancelled,
+    /// The wait does not fit in `--max-wait`, or cannot be known; `note` says when the window
+    /// resets, if anyone knows.
+    Beyond {
+        window: Option<WindowType>,
+        note: String,
+    },
+}
+
+/// A `limit_exceeded` that is not waited for, saying why (exit 6).
+fn with_quota_note(error: RpcError, note: String) -> RpcError {
+    match error {
+        RpcError::Api(mut api) => {
+            api.quota_note = Some(note);
+            RpcError::Api(api)
+        }
+        other => other,
+    }
+}
+
+/// The exit-6 error of a window the last answer left without points, raised before asking: it is
+/// the `limit_exceeded` the request would have earned, so it is told and classified as one.
+fn spent_before_asking(window: Option<WindowType>, note: String) -> RpcError {
+    let name = window.as_ref().map_or("a point", WindowType::as_str);
+    RpcError::Api(Box::new(ApiError {
+        code: -32029,
+        message: format!("the last answer left no points in the {name} window"),
+        mnemonic: Some("limit_exceeded".to_owned()),
+        field: None,
+        value: None,
+        limit_type: window.map(|w| w.as_str().to_owned()),
+        metadata: None,
+        quota_note: Some(note),
+    }))
 }
 
 /// `error` with ` (note)` at the end of its message.
@@ -976,6 +1042,7 @@ fn api_error(error: ErrorObject) -> ApiError {
         value: data.get("value").and_then(text),
         limit_type: data.pointer("/params/limit_type").and_then(text),
         metadata: data.get("metadata").and_then(|m| serde_json::from_value(m.clone()).ok()),
+        quota_note: None,
     }
 }
 
@@ -1006,30 +1073,30 @@ fn request_summary<P: Serialize>(method: &str, params: &P) -> String {
     summary
 }
 
+/// The `-v` line of one attempt; `known` is every window known after it, so an answer with
+/// `limits: {}` still shows the points left.
 fn verbose_line<T: Payload>(
     summary: &str,
     status: Option<u16>,
     elapsed: Duration,
     outcome: &Result<Reply<T>, Failure>,
+    known: &Limits,
 ) -> String {
     let took = format_millis(elapsed);
     let mut line = match status {
         Some(status) => format!("{summary} → {status} in {took}"),
         None => format!("{summary} → failed after {took}"),
     };
-    let limits = match outcome {
-        Ok(reply) => {
-            match (reply.data.count(), reply.metadata.total_items) {
-                (Some(n), Some(total)) => {
-                    let _ = write!(line, ", {n} of {total}");
-                }
-                (Some(n), None) => {
-                    let _ = write!(line, ", {n} items");
-                }
-                _ => {}
+    match outcome {
+        Ok(reply) => match (reply.data.count(), reply.metadata.total_items) {
+            (Some(n), Some(total)) => {
+                let _ = write!(line, ", {n} of {total}");
             }
-            reply.metadata.limits
-        }
+            (Some(n), None) => {
+                let _ = write!(line, ", {n} items");
+            }
+            _ => {}
+        },
         Err(failure) => {
             let what = match &failure.error {
                 RpcError::Api(api) => {
@@ -1040,22 +1107,25 @@ fn verbose_line<T: Payload>(
                 other => other.to_string(),
             };
             let _ = write!(line, ", {what}");
-            match &failure.error {
-                RpcError::Api(api) => api.limits(),
-                _ => None,
-            }
-        }
-    };
-    if let Some(limits) = limits {
-        let parts: Vec<String> = [(limits.day_remaining, "day"), (limits.minute_remaining, "min")]
-            .iter()
-            .filter_map(|(n, unit)| n.map(|n| format!("{n}/{unit}")))
-            .collect();
-        if !parts.is_empty() {
-            let _ = write!(line, ", points left {}", parts.join(" "));
         }
     }
+    if let Some(points) = points_left(known) {
+        let _ = write!(line, ", points left {points}");
+    }
     line
+}
+
+/// `3305/day 88/hour 199/min`: the points left in every window whose count is known, in display
+/// order; `None` when no count is known.
+pub fn points_left(limits: &Limits) -> Option<String> {
+    let parts: Vec<String> = limits
+        .iter()
+        .filter_map(|(window, budget)| {
+            let unit = if *window == WindowType::Minute { "min" } else { window.as_str() };
+            budget.remaining.map(|n| format!("{n}/{unit}"))
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" "))
 }
 
 /// A body for `-vv`: JSON with the secret keys' values as `"***"` at any depth, else the text;

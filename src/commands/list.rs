@@ -14,7 +14,7 @@ use crate::output::{Cell, Record};
 use crate::pager::Outcome;
 use crate::query::{self, FUNNELS, Schema, USERS};
 use crate::redact;
-use crate::rpc::Client;
+use crate::rpc::{self, Client};
 
 pub fn run(settings: &Settings, args: &ListArgs) -> anyhow::Result<Exit> {
     let mut listing = Listing::new(&args.query, &FUNNELS, settings)?;
@@ -162,10 +162,8 @@ fn all_users(
     }
     if settings.verbose > 0 {
         let mut line = format!("{} users; {} calls to the API", ids.len(), client.requests_sent());
-        if let Some(limits) = client.last_limits() {
-            if let (Some(day), Some(minute)) = (limits.day_remaining, limits.minute_remaining) {
-                let _ = write!(line, "; points left {day}/day {minute}/min");
-            }
+        if let Some(points) = rpc::points_left(client.last_limits()) {
+            let _ = write!(line, "; points left {points}");
         }
         notice(settings, &line);
     }

@@ -193,7 +193,7 @@ impl Listing {
             }
             let fetched = self.page(client, user_id, offset, limit)?;
             if std::mem::take(&mut first) {
-                let budget = client.last_limits().and_then(|l| l.minute_remaining);
+                let budget = client.last_limits().minute_budget();
                 if let (Some(total), Some(budget)) = (fetched.total, budget) {
                     // `run` cuts a page to its limit; predict from what it will keep.
                     let kept = (fetched.items.len() as u64).min(limit);

@@ -125,8 +125,8 @@ fn success_parses_data_and_metadata_and_sends_the_documented_request() {
     assert_eq!(reply.data[0].name.as_deref(), Some("Основная"));
     assert_eq!(reply.data[1].stages, None);
     assert_eq!(reply.metadata.total_items, Some(5));
-    let limits = client.last_limits().unwrap();
-    assert_eq!((limits.day_remaining, limits.minute_remaining), (Some(3305), Some(199)));
+    let remaining = |window| client.last_limits().get(&window).and_then(|w| w.remaining);
+    assert_eq!((remaining(WindowType::Day), remaining(WindowType::Minute)), (Some(3305), Some(199)));
 }
 
 #[test]
@@ -355,14 +355,17 @@ fn day_quota_returns_at_once_saying_when_it_resets() {
     let mock = server.mock("POST", "/v2.0").with_body_from_request(answer(day)).expect(1).create();
     let err = funnels(&mut client(options(endpoint(&server)), TOKEN)).unwrap_err();
     mock.assert();
-    assert_eq!(err.to_string(), "Limit per day has been exceeded (limit_exceeded); resets in 9h 12m");
+    assert_eq!(
+        err.to_string(),
+        "Limit per day has been exceeded (limit_exceeded); resets in 9h 12m, beyond --max-wait 120 s"
+    );
 }
 
 #[test]
 fn a_spent_minute_budget_is_waited_for_before_the_next_call() {
     let mut server = Server::new();
     let spent = PAGE.replace(r#""minute_remaining":199,"minute_reset":39"#, r#""minute_remaining":0,"minute_reset":4"#);
-    let _mock = server.mock("POST", "/v2.0").with_body_from_request(answer(spent)).expect(3).create();
+    let mock = server.mock("POST", "/v2.0").with_body_from_request(answer(spent)).expect(2).create();
     let mut opts = options(endpoint(&server));
     opts.verbose = 1;
     opts.quiet = false;
@@ -378,10 +381,12 @@ fn a_spent_minute_budget_is_waited_for_before_the_next_call() {
             "funnels: get.sales_funnel offset=0 limit=2",
         ]
     );
-    // Past max_wait the next call just asks.
+    // Past max_wait the next call does not ask: the refusal is certain (exit 6).
     client.options.max_wait = Duration::from_secs(9);
-    funnels(&mut client).unwrap();
+    let err = funnels(&mut client).unwrap_err();
+    mock.assert();
     assert_eq!(log.text().matches("waiting").count(), 1);
+    assert_eq!(crate::exit::classify(&anyhow::Error::from(err)).exit, crate::exit::Exit::Quota);
 }
 
 #[test]
@@ -829,7 +834,10 @@ fn verbose_line_format() {
     let _failing = server.mock("POST", "/v2.0").with_body_from_request(answer(day)).create();
     let _ = funnels(&mut client);
     let last = log.text().lines().last().unwrap().to_owned();
-    assert!(last.ends_with(" ms, error -32029 limit_exceeded"), "{last}");
+    assert!(
+        last.ends_with(" ms, error -32029 limit_exceeded, points left 3305/day 199/min"),
+        "an error without metadata keeps the known points: {last}"
+    );
 }
 
 #[test]
@@ -1106,4 +1114,180 @@ fn a_cancelled_client_starts_no_request_and_cuts_its_waits_short() {
     assert!(matches!(funnels(&mut worker), Err(RpcError::Cancelled)));
     assert_eq!(worker.requests_sent(), 1);
     untouched.assert();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Every quota window, one wait-or-fail rule (SPEC §7)
+
+fn exceeded(data: &Value) -> String {
+    error_member(-32029, "Limit has been exceeded", data)
+}
+
+fn hour_exceeded(reset: Option<u64>) -> String {
+    let mut limits = json!({"hour_limit": 4000, "hour_remaining": 0, "minute_remaining": 150, "minute_reset": 20});
+    if let Some(reset) = reset {
+        limits["hour_reset"] = json!(reset);
+    }
+    exceeded(&json!({"mnemonic":"limit_exceeded","params":{"limit_type":"hour","limit_max_value":4000},
+                      "metadata":{"limits":limits}}))
+}
+
+fn quota_log(max_wait: u64) -> (ClientOptions, mockito::ServerGuard) {
+    let server = Server::new();
+    let mut opts = options(endpoint(&server));
+    opts.max_wait = Duration::from_secs(max_wait);
+    opts.quiet = false;
+    (opts, server)
+}
+
+#[test]
+fn an_hour_limit_exceeded_is_waited_for_when_its_reset_fits() {
+    let (opts, mut server) = quota_log(700);
+    let limited =
+        server.mock("POST", "/v2.0").with_body_from_request(answer(hour_exceeded(Some(600)))).expect(1).create();
+    let ok = server.mock("POST", "/v2.0").with_body_from_request(answer(PAGE)).expect(1).create();
+    let (mut client, log) = logged_client(opts, TOKEN);
+    funnels(&mut client).unwrap();
+    limited.assert();
+    ok.assert();
+    assert_eq!(log.text(), "funnels: hour quota used up; waiting 601 s for it to reset\n");
+}
+
+#[test]
+fn an_hour_limit_exceeded_beyond_max_wait_says_when_it_resets() {
+    let (opts, mut server) = quota_log(120);
+    let limited =
+        server.mock("POST", "/v2.0").with_body_from_request(answer(hour_exceeded(Some(33_120)))).expect(1).create();
+    let (mut client, log) = logged_client(opts, TOKEN);
+    let err = funnels(&mut client).unwrap_err();
+    limited.assert();
+    assert_eq!(err.to_string(), "Limit has been exceeded (limit_exceeded); resets in 9h 12m, beyond --max-wait 120 s");
+    assert_eq!(crate::exit::classify(&err.into()).exit, crate::exit::Exit::Quota);
+    assert_eq!(log.text(), "");
+}
+
+#[test]
+fn a_window_other_than_the_minute_with_no_reset_is_not_waited_for() {
+    let (opts, mut server) = quota_log(86_400);
+    let limited = server.mock("POST", "/v2.0").with_body_from_request(answer(hour_exceeded(None))).expect(1).create();
+    let err = funnels(&mut client(opts, TOKEN)).unwrap_err();
+    limited.assert();
+    assert!(err.to_string().ends_with("; the API did not say when the hour window resets"), "{err}");
+}
+
+#[test]
+fn the_total_of_quota_waits_stays_within_max_wait_across_windows() {
+    // 601 s for the hour, then 21 s for the minute would make 622 s, beyond --max-wait 610.
+    let (opts, mut server) = quota_log(610);
+    let hour = server.mock("POST", "/v2.0").with_body_from_request(answer(hour_exceeded(Some(600)))).expect(1).create();
+    let minute = server.mock("POST", "/v2.0").with_body_from_request(answer(minute_exceeded(20))).expect(1).create();
+    let (mut client, log) = logged_client(opts, TOKEN);
+    let err = funnels(&mut client).unwrap_err();
+    hour.assert();
+    minute.assert();
+    assert!(err.to_string().ends_with("; resets in 20s, beyond --max-wait 610 s (601 s waited already)"), "{err}");
+    assert_eq!(log.text(), "funnels: hour quota used up; waiting 601 s for it to reset\n");
+}
+
+#[test]
+fn a_limit_exceeded_without_limit_type_uses_the_window_left_at_zero() {
+    let (opts, mut server) = quota_log(120);
+    let data = json!({"mnemonic":"limit_exceeded",
+        "metadata":{"limits":{"day_remaining":3000,"day_reset":30000,"minute_remaining":0,"minute_reset":17}}});
+    let limited = server.mock("POST", "/v2.0").with_body_from_request(answer(exceeded(&data))).expect(1).create();
+    let ok = server.mock("POST", "/v2.0").with_body_from_request(answer(PAGE)).expect(1).create();
+    let (mut waiting, log) = logged_client(opts, TOKEN);
+    funnels(&mut waiting).unwrap();
+    limited.assert();
+    ok.assert();
+    assert_eq!(log.text(), "funnels: minute quota used up; waiting 18 s for it to reset\n");
+
+    // No limit_type and no window at zero: nothing to wait for.
+    let mut server = Server::new();
+    let data = json!({"mnemonic":"limit_exceeded","metadata":{"limits":{"minute_remaining":5}}});
+    let limited = server.mock("POST", "/v2.0").with_body_from_request(answer(exceeded(&data))).expect(1).create();
+    let err = funnels(&mut client(options(endpoint(&server)), TOKEN)).unwrap_err();
+    limited.assert();
+    assert!(err.to_string().ends_with("; the API did not say which window is used up"), "{err}");
+}
+
+#[test]
+fn a_minute_limit_exceeded_without_metadata_or_with_a_null_id_waits_61_s() {
+    for id in ["null", "ID"] {
+        let (opts, mut server) = quota_log(120);
+        let error = exceeded(&json!({"mnemonic":"limit_exceeded","params":{"limit_type":"minute"}}));
+        let limited = server
+            .mock("POST", "/v2.0")
+            .with_body_from_request(move |request| {
+                let sent: Value = serde_json::from_slice(request.body().unwrap()).unwrap();
+                let id = if id == "null" { "null".to_owned() } else { sent["id"].to_string() };
+                format!(r#"{{"jsonrpc":"2.0","id":{id},{error}}}"#).into_bytes()
+            })
+            .expect(1)
+            .create();
+        let ok = server.mock("POST", "/v2.0").with_body_from_request(answer(PAGE)).expect(1).create();
+        let (mut client, log) = logged_client(opts, TOKEN);
+        funnels(&mut client).unwrap();
+        limited.assert();
+        ok.assert();
+        assert_eq!(log.text(), "funnels: minute quota used up; waiting 61 s for it to reset\n", "id {id}");
+    }
+}
+
+#[test]
+fn a_spent_hour_window_is_waited_for_before_asking_or_ends_the_run_without_a_request() {
+    let spent =
+        PAGE.replace(r#""minute_limit""#, r#""hour_limit":4000,"hour_remaining":0,"hour_reset":300,"minute_limit""#);
+    let (opts, mut server) = quota_log(400);
+    let mock = server.mock("POST", "/v2.0").with_body_from_request(answer(spent)).expect(2).create();
+    let (mut client, log) = logged_client(opts, TOKEN);
+    funnels(&mut client).unwrap();
+    funnels(&mut client).unwrap();
+    assert_eq!(log.text(), "funnels: hour quota used up; waiting 301 s for it to reset\n");
+    // 301 s more would make 602 s, beyond --max-wait 400: exit 6 before asking.
+    let err = funnels(&mut client).unwrap_err();
+    mock.assert();
+    assert_eq!(
+        err.to_string(),
+        "the last answer left no points in the hour window (limit_exceeded); \
+         resets in 5m, beyond --max-wait 400 s (301 s waited already)"
+    );
+    assert_eq!(crate::exit::classify(&err.into()).exit, crate::exit::Exit::Quota);
+}
+
+#[test]
+fn several_spent_windows_wait_for_the_latest_reset() {
+    let spent = PAGE.replace(
+        r#""minute_remaining":199,"minute_reset":39"#,
+        r#""minute_remaining":0,"minute_reset":39,"hour_remaining":0,"hour_reset":90"#,
+    );
+    let (opts, mut server) = quota_log(120);
+    let _mock = server.mock("POST", "/v2.0").with_body_from_request(answer(spent)).expect(2).create();
+    let (mut client, log) = logged_client(opts, TOKEN);
+    funnels(&mut client).unwrap();
+    funnels(&mut client).unwrap();
+    assert_eq!(log.text(), "funnels: hour quota used up; waiting 91 s for it to reset\n");
+}
+
+#[test]
+fn empty_limits_keep_the_known_windows_and_the_v_line_shows_every_window() {
+    let hours =
+        PAGE.replace(r#""minute_limit""#, r#""hour_limit":4000,"hour_remaining":88,"hour_reset":900,"minute_limit""#);
+    let empty = PAGE.replace(&PAGE[PAGE.find(r#""limits""#).unwrap()..PAGE.rfind('}').unwrap() - 1], r#""limits":{}"#);
+    assert!(empty.contains(r#""limits":{}}}"#), "{empty}");
+    let mut server = Server::new();
+    let first = server.mock("POST", "/v2.0").with_body_from_request(answer(hours)).expect(1).create();
+    let mut opts = options(endpoint(&server));
+    opts.verbose = 1;
+    let (mut client, log) = logged_client(opts, TOKEN);
+    funnels(&mut client).unwrap();
+    first.assert();
+    first.remove();
+    let second = server.mock("POST", "/v2.0").with_body_from_request(answer(empty)).expect(1).create();
+    let reply = funnels(&mut client).unwrap();
+    second.assert();
+    assert!(reply.metadata.limits.is_empty());
+    let tails: Vec<String> = log.text().lines().map(|l| l.split(" ms, ").nth(1).unwrap().to_owned()).collect();
+    assert_eq!(tails, ["2 of 5, points left 3305/day 88/hour 199/min"; 2]);
+    assert_eq!(client.last_limits().get(&WindowType::Hour).and_then(|w| w.reset), Some(900));
 }

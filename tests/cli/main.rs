@@ -15,6 +15,7 @@ mod options;
 #[cfg(unix)]
 mod out_targets;
 mod platform_filters;
+mod quota_windows;
 mod readme;
 mod sandbox;
 mod sandbox_fidelity;
