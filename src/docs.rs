@@ -92,8 +92,8 @@ output written but known to be incomplete (offset ceiling; users skipped by \-\-
 \fB10\fR
 not found (show with an unknown ext_id)
 .TP
-\fB130\fR
-interrupted
+\fB129\fR, \fB130\fR, \fB143\fR
+hung up, interrupted, terminated (SIGHUP, SIGINT, SIGTERM); the temporary \-\-out file is removed and terminal echo restored first
 .SH ENVIRONMENT
 .TP
 \fBFUNNELS_TOKEN\fR
