@@ -33,7 +33,7 @@ fn main() -> ExitCode {
             if verdict.broken_pipe {
                 return ExitCode::SUCCESS;
             }
-            report(&format!("{err:#}"), verdict.hint.as_deref(), verdict.exit)
+            report(&verdict.message(&err), verdict.hint.as_deref(), verdict.exit)
         }
     }
 }

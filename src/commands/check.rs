@@ -17,7 +17,7 @@ use serde::{Serialize, Serializer};
 use super::listing::GetParams;
 use crate::cli::{Format, Platform};
 use crate::config::Settings;
-use crate::exit::Exit;
+use crate::exit::{Exit, Scope};
 use crate::model::{Funnel, Limits, Window, WindowType};
 use crate::output::{self, destination::Destination};
 use crate::query::FUNNELS;
@@ -65,12 +65,14 @@ pub fn run(settings: &Settings) -> anyhow::Result<Exit> {
         return super::print_json_text(settings, &rpc::dry_run_body(FUNNELS.method, &params));
     }
     let (mut client, token) = super::connect(settings)?;
-    let reply = client.call::<_, Vec<Funnel>>(FUNNELS.method, &params)?;
+    let reply = client
+        .call::<_, Vec<Funnel>>(FUNNELS.method, &params)
+        .map_err(|e| Scope::default().session_key(token.source.is_session()).attach(e.into()))?;
     let limits = reply.metadata.limits;
     let report = Report {
         platform: settings.platform,
         endpoint: redact::hide(&settings.endpoint),
-        token_source: redact::hide(&token.source),
+        token_source: Cow::Owned(redact::hide(&token.source.to_string()).into_owned()),
         user_id: settings.user_id,
         funnels: reply.metadata.total_items,
         windows: WindowKeys(&limits),

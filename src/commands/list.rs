@@ -35,11 +35,12 @@ pub fn run(settings: &Settings, args: &ListArgs) -> anyhow::Result<Exit> {
         return listing.dry_run(settings, settings.user_id);
     }
     let listing = Arc::new(listing);
-    let (mut client, _) = super::connect(settings)?;
+    let (mut client, token) = super::connect(settings)?;
+    let session_key = token.source.is_session();
     if args.all_users {
-        return all_users(settings, &listing, &mut client, args);
+        return all_users(settings, &listing, &mut client, args, session_key);
     }
-    let scope = Scope::acting_for(settings.user_id);
+    let scope = Scope::acting_for(settings.user_id).session_key(session_key);
     if listing.count {
         let n = listing.count::<Funnel>(&mut client, settings.user_id).map_err(|e| scope.attach(e))?;
         return super::print_count(settings, n);
@@ -95,6 +96,7 @@ fn all_users(
     listing: &Arc<Listing>,
     client: &mut Client,
     args: &ListArgs,
+    session_key: bool,
 ) -> anyhow::Result<Exit> {
     let users_listing = Arc::new(users_listing(settings)?);
     let mut users: Vec<CustomerUser> = Vec::new();
@@ -103,7 +105,7 @@ fn all_users(
             users.extend(page);
             Ok(())
         })
-        .map_err(|e| Scope::agents_only().attach(e))?;
+        .map_err(|e| Scope::agents_only().session_key(session_key).attach(e))?;
     let ids: Vec<i64> = users.iter().filter_map(|u| u.id).collect();
 
     let mut skipped: Vec<(i64, String)> = Vec::new();
@@ -114,7 +116,12 @@ fn all_users(
             match user_param(id).and_then(|user| listing.count::<Funnel>(client, Some(user))) {
                 Ok(n) => sum = u64::saturating_add(sum, n),
                 Err(err) if args.keep_going => skipped.push((id, format!("{err:#}"))),
-                Err(err) => return Err(Scope::acting_for(Some(id as u64)).attach(err).context(format!("user {id}"))),
+                Err(err) => {
+                    return Err(Scope::acting_for(Some(id as u64))
+                        .session_key(session_key)
+                        .attach(err)
+                        .context(format!("user {id}")));
+                }
             }
         }
         super::print_count(settings, sum)?;
@@ -153,7 +160,10 @@ fn all_users(
                         skipped.push((id, format!("{err:#}{partial}")));
                     }
                     Err(err) => {
-                        return Err(Scope::acting_for(Some(id as u64)).attach(err).context(format!("user {id}")));
+                        return Err(Scope::acting_for(Some(id as u64))
+                            .session_key(session_key)
+                            .attach(err)
+                            .context(format!("user {id}")));
                     }
                 }
             }

@@ -19,7 +19,7 @@ use crate::cli::{Cli, Command, GlobalArgs};
 use crate::config::{self, Settings};
 use crate::credentials::{self, Token};
 use crate::docs;
-use crate::exit::{self, Exit, Failure};
+use crate::exit::Exit;
 use crate::output::destination::{self, Destination};
 use crate::redact;
 use crate::rpc::Client;
@@ -45,7 +45,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         // Before any request: `--out DIR` must not fail after the whole download.
         destination::preflight(settings.out.as_deref(), &protected_files(&settings))?;
     }
-    let result = match &cli.command {
+    match &cli.command {
         Command::List(args) => list::run(&settings, args),
         Command::Show(args) => show::run(&settings, args),
         Command::Check => check::run(&settings),
@@ -53,14 +53,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Login(args) => session::login(&settings, args),
         Command::Logout => session::logout(&settings),
         Command::Completions(_) | Command::Man(_) => unreachable!("handled above"),
-    };
-    result.map_err(|err| {
-        if credentials::session_in_use() && exit::classify(&err).exit == Exit::Auth {
-            err.context(Failure::new(Exit::Auth, "the stored session has ended").hint("run funnels login"))
-        } else {
-            err
-        }
-    })
+    }
 }
 
 /// A notice or warning on stderr, unless `-q`; server text in it is made safe.
@@ -70,10 +63,11 @@ pub(crate) fn notice(settings: &Settings, text: &str) {
     }
 }
 
-/// Resolves the token (stdin only when asked for) and opens the client.
+/// Resolves the token (stdin only when asked for) and opens the client. A command attaches the
+/// token's source to its errors (`Scope::session_key`) so that a refused session key is explained.
 pub(crate) fn connect(settings: &Settings) -> anyhow::Result<(Client, Token)> {
     let token = credentials::resolve(&settings.token, settings.quiet)?;
-    let client = Client::new(settings.client.clone(), Some(token.value.clone()))?;
+    let client = Client::new(settings.client_options()?, Some(token.value.clone()));
     Ok((client, token))
 }
 

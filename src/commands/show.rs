@@ -21,10 +21,10 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> anyhow::Result<Exit> {
     if settings.dry_run {
         return super::print_json_text(settings, &rpc::dry_run_body(FUNNELS.method, &params));
     }
-    let (mut client, _) = super::connect(settings)?;
+    let (mut client, token) = super::connect(settings)?;
     let reply = client
         .call::<_, Vec<Funnel>>(FUNNELS.method, &params)
-        .map_err(|e| Scope::acting_for(settings.user_id).attach(e.into()))?;
+        .map_err(|e| Scope::acting_for(settings.user_id).session_key(token.source.is_session()).attach(e.into()))?;
     let Some(funnel) = reply.data.into_iter().find(|f| f.ext_id.as_deref() == Some(args.ext_id.as_str())) else {
         // The funnels of another client user are another list: name the user looked in.
         let (of_user, user_flag) = match settings.user_id {
