@@ -15,35 +15,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use crate::exit::{Exit, Failure};
-use crate::model::{CustomerUser, Funnel};
+use crate::model::Keyed;
 
 /// The API refuses offsets above this (API.md §4).
 pub const MAX_OFFSET: u64 = 100_000;
 /// The API's largest page.
 pub const MAX_PAGE: u64 = 10_000;
-
-/// A record with an identity, for de-duplication and the no-progress guard.
-pub trait Keyed {
-    type Key<'a>: Hash
-    where
-        Self: 'a;
-    /// `None` when the key field was not returned: such records are never treated as repeats.
-    fn key(&self) -> Option<Self::Key<'_>>;
-}
-
-impl Keyed for Funnel {
-    type Key<'a> = &'a str;
-    fn key(&self) -> Option<&str> {
-        self.ext_id.as_deref()
-    }
-}
-
-impl Keyed for CustomerUser {
-    type Key<'a> = i64;
-    fn key(&self) -> Option<i64> {
-        self.id
-    }
-}
 
 /// The keys already written, as 128-bit fingerprints (two independently keyed SipHashes): memory
 /// stays ~16 bytes a record however long the keys are, so `--stream` over 110 000 funnels costs

@@ -18,9 +18,8 @@ use super::listing::GetParams;
 use crate::cli::{Format, Platform};
 use crate::config::Settings;
 use crate::exit::{Exit, Scope};
-use crate::model::{Funnel, Limits, Window, WindowType};
+use crate::model::{FUNNELS, Funnel, Limits, Window, WindowType};
 use crate::output::{self, destination::Destination};
-use crate::query::FUNNELS;
 use crate::redact;
 use crate::rpc::{self, format_reset};
 

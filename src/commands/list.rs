@@ -9,10 +9,9 @@ use super::notice;
 use crate::cli::{ListArgs, QueryArgs};
 use crate::config::{Origin, Settings};
 use crate::exit::{self, Exit, Failure, Scope};
-use crate::model::{CustomerUser, Funnel};
-use crate::output::{Cell, Record};
+use crate::model::{CustomerUser, FUNNELS, Funnel, Schema, USERS, UserFunnel};
 use crate::pager::Outcome;
-use crate::query::{self, FUNNELS, Schema, USERS};
+use crate::query;
 use crate::redact;
 use crate::rpc::{self, Client};
 
@@ -55,21 +54,6 @@ pub(super) fn review_filters(settings: &Settings, exprs: &[String], schema: &Sch
         notice(settings, &warning);
     }
     Ok(())
-}
-
-/// A funnel of one client user: the record of `--all-users`.
-struct UserFunnel {
-    user_id: i64,
-    funnel: Funnel,
-}
-
-impl Record for UserFunnel {
-    fn cell(&self, field: &str) -> Cell<'_> {
-        match field {
-            "user_id" => Cell::Int(self.user_id),
-            _ => self.funnel.cell(field),
-        }
-    }
 }
 
 /// `users --all` with the default sort, asking only for the ids.
@@ -126,7 +110,7 @@ fn all_users(
         }
         super::print_count(settings, sum)?;
     } else {
-        let options = listing.output_options(settings, args.explode, &["user_id"]);
+        let options = listing.output_options(settings, args.explode, &[UserFunnel::USER_ID]);
         outcome = listing.emit::<UserFunnel, _>(settings, options, |sink| {
             let mut total = Outcome::default();
             for &id in &ids {

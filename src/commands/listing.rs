@@ -14,10 +14,11 @@ use crate::cli::{Format, QueryArgs};
 use crate::config::Settings;
 use crate::exit::{self, Exit, Failure};
 use crate::files;
+use crate::model::{Keyed, Record, Schema, SortKey};
 use crate::output::destination::Destination;
-use crate::output::{Output, OutputOptions, Record};
-use crate::pager::{self, Keyed, MAX_OFFSET, MAX_PAGE, Outcome, Page, Plan, Prefetch, Want};
-use crate::query::{self, Filter, Schema, SortKey};
+use crate::output::{Output, OutputOptions};
+use crate::pager::{self, MAX_OFFSET, MAX_PAGE, Outcome, Page, Plan, Prefetch, Want};
+use crate::query::{self, Filter};
 use crate::rpc::{self, Cancel, Client};
 
 /// A listing request, validated before any request is made.

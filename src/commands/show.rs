@@ -4,13 +4,13 @@ use anyhow::Context;
 use serde_json::json;
 
 use super::listing::GetParams;
-use crate::cli::{Format, ShowArgs};
+use crate::cli::ShowArgs;
 use crate::config::Settings;
 use crate::exit::{Exit, Failure, Scope};
-use crate::model::Funnel;
+use crate::model::{FUNNELS, Funnel};
 use crate::output::destination::Destination;
-use crate::output::{self, Output, OutputOptions};
-use crate::query::{FUNNELS, Filter};
+use crate::output::{self, OutputOptions};
+use crate::query::Filter;
 use crate::rpc;
 
 pub fn run(settings: &Settings, args: &ShowArgs) -> anyhow::Result<Exit> {
@@ -45,14 +45,7 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> anyhow::Result<Exit> {
         terminal: settings.stdout_tty,
     };
     let mut dest = Destination::open(settings.out.as_deref())?;
-    match settings.format {
-        Format::Table | Format::Json => output::write_show(&funnel, &options, &mut dest),
-        Format::Ndjson | Format::Csv | Format::Tsv => {
-            let mut out = Output::new(options, &mut dest);
-            out.records(std::slice::from_ref(&funnel)).and_then(|()| out.finish().map(drop))
-        }
-    }
-    .context("could not write the output")?;
+    output::write_show(&funnel, &options, &mut dest).context("could not write the output")?;
     dest.commit()?;
     Ok(Exit::Success)
 }

@@ -7,8 +7,7 @@ use super::listing::Listing;
 use crate::cli::UsersArgs;
 use crate::config::Settings;
 use crate::exit::{Exit, Scope};
-use crate::model::CustomerUser;
-use crate::query::USERS;
+use crate::model::{CustomerUser, USERS};
 
 pub fn run(settings: &Settings, args: &UsersArgs) -> anyhow::Result<Exit> {
     let listing = Arc::new(Listing::new(&args.query, &USERS, settings)?);

@@ -21,9 +21,9 @@ use std::io::{self, Write};
 use comfy_table::presets::{UTF8_FULL, UTF8_FULL_CONDENSED};
 use comfy_table::{Attribute, CellAlignment, Color, ContentArrangement, Row, Table};
 
+use super::OutputOptions;
 use super::sanitize::visible;
-use super::{Cell, OutputOptions, Stage, for_each_stage_in_order};
-use crate::model::{Funnel, StageStatus};
+use crate::model::{Cell, Funnel, Stage, StageStatus, for_each_stage_in_order};
 
 /// Collects rows; renders them in `finish`.
 pub(super) struct TableWriter<W: Write> {
