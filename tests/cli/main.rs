@@ -4,6 +4,7 @@
 
 mod agents;
 mod common;
+mod ended_sessions;
 mod errors;
 mod hostile_server;
 mod hostile_text;
