@@ -5,8 +5,9 @@
 //! total), the guards (a page that adds nothing while more exist, a page identical to the one
 //! before, two pages in a row that add nothing without a total, too many requests), the cut of a
 //! page to the `limit` it was asked for, the 100 000 offset ceiling and the de-duplication of
-//! records seen twice while data changed under the export. The guards hold for records without a
-//! key too: such a record is known by its whole content.
+//! records seen twice while data changed under the export. A record's key is its type's to give
+//! (`model::Keyed`); the guards hold for records without a key too: such a record is known by its
+//! whole content.
 
 use std::collections::HashSet;
 use std::hash::{BuildHasher, Hash, RandomState};

@@ -63,7 +63,7 @@ fn users_listing(settings: &Settings) -> anyhow::Result<Listing> {
         any: false,
         filter_json: None,
         sort: Vec::new(),
-        fields: Some("id".to_owned()),
+        fields: Some(USERS.key.to_owned()),
         limit: None,
         offset: None,
         page_size: None,

@@ -14,7 +14,7 @@ use crate::query::Filter;
 use crate::rpc;
 
 pub fn run(settings: &Settings, args: &ShowArgs) -> anyhow::Result<Exit> {
-    let filter = Filter::Built(json!({"field": "ext_id", "operator": "=", "value": args.ext_id}));
+    let filter = Filter::Built(json!({"field": FUNNELS.key, "operator": "=", "value": args.ext_id}));
     let fields: Vec<&'static str> = FUNNELS.fields.iter().map(|f| f.name).collect();
     let params =
         GetParams { user_id: settings.user_id, limit: 1, offset: 0, filter: Some(&filter), fields: &fields, sort: &[] };

@@ -19,9 +19,12 @@ const NAME: &str = "name";
 /// The field whose [`Cell::Stages`] expands into [`STAGE_COLUMNS`] when records are flattened.
 pub const STAGES_FIELD: &str = "stages";
 
+/// The column a table colours by a stage's status.
+pub const STAGE_STATUS: &str = "stage_status";
+
 /// The columns one stage contributes to a flattened row, in this order (also the keys of a stage
 /// object in JSON): the field names of [`Stage`].
-pub const STAGE_COLUMNS: [&str; 4] = ["stage_ext_id", "stage_name", "stage_status", "stage_order"];
+pub const STAGE_COLUMNS: [&str; 4] = ["stage_ext_id", "stage_name", STAGE_STATUS, "stage_order"];
 
 /// `get.sales_funnel` (API.md §3).
 pub static FUNNELS: Schema = Schema {

@@ -17,7 +17,7 @@ mod session;
 mod user;
 
 pub use funnel::{
-    FUNNELS, Funnel, STAGE_COLUMNS, STAGES_FIELD, Stage, StageStatus, UserFunnel, for_each_stage_in_order,
+    FUNNELS, Funnel, STAGE_COLUMNS, STAGE_STATUS, STAGES_FIELD, Stage, StageStatus, UserFunnel, for_each_stage_in_order,
 };
 pub use metadata::{
     ApiVersion, Limits, MAX_SERVER_NUMBER, Metadata, Reading, Window, WindowType, server_number,
