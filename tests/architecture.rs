@@ -151,3 +151,14 @@ fn the_scan_sees_a_cycle_where_there_is_one() {
     graph.insert("b::c".into(), BTreeSet::new());
     assert!(!reachable(&graph, "a").contains("a"));
 }
+
+#[test]
+fn no_module_reaches_itself_through_its_imports() {
+    let graph = graph();
+    let cycles: Vec<String> = graph
+        .keys()
+        .filter(|module| reachable(&graph, module).contains(*module))
+        .map(|module| format!("{module} -> {:?}", graph[module]))
+        .collect();
+    assert!(cycles.is_empty(), "import cycles: {cycles:#?}");
+}
