@@ -16,6 +16,7 @@ mod options;
 #[cfg(unix)]
 mod out_targets;
 mod platform_filters;
+mod proxies;
 mod quota_windows;
 mod readme;
 mod sandbox;
