@@ -85,7 +85,7 @@ pub struct Funnel {
 }
 
 impl Funnel {
-    /// The stages ordered by `stage_order` (the rule of [`Stage::order_key`]).
+    /// The stages ordered by `stage_order` (stages without an order last, otherwise as received).
     pub fn stages_in_order(&self) -> Vec<&Stage> {
         let mut stages: Vec<&Stage> = self.stages.iter().flatten().collect();
         stages.sort_by_key(|s| s.order_key());
@@ -111,7 +111,7 @@ impl Stage {
     }
 }
 
-/// Calls `f` with each stage in order (the rule of [`Stage::order_key`], as
+/// Calls `f` with each stage in order (the rule of `Stage::order_key`, as
 /// [`Funnel::stages_in_order`]). Allocates only when the server's order differs.
 pub fn for_each_stage_in_order<'s, E>(
     stages: &'s [Stage],
