@@ -202,7 +202,7 @@ pub struct QueryArgs {
 
     /// With -o csv: a file for spreadsheets (a UTF-8 BOM first; a cell starting with = + - @, tab or
     /// CR gets a leading ').
-    #[arg(long)]
+    #[arg(long, conflicts_with = "count")]
     pub excel: bool,
 }
 

@@ -326,7 +326,10 @@ fn load_config(args: &GlobalArgs, home: Option<&Xdg>, wait: Duration) -> anyhow:
 fn choose_profile(args: &GlobalArgs, file: &ConfigFile) -> Option<(String, ProfileChoice)> {
     if let Some(name) = &args.profile {
         let from_env = std::env::var("FUNNELS_PROFILE").is_ok_and(|value| &value == name);
-        return Some((name.clone(), if from_env { ProfileChoice::Env } else { ProfileChoice::Flag }));
+        // An empty variable is an unset one, as for every other variable.
+        if !(from_env && name.is_empty()) {
+            return Some((name.clone(), if from_env { ProfileChoice::Env } else { ProfileChoice::Flag }));
+        }
     }
     file.default_profile.clone().map(|name| (name, ProfileChoice::DefaultProfile))
 }

@@ -253,6 +253,8 @@ fn profiles_lists_a_two_profile_config_and_marks_the_one_in_use() {
         })
     );
     assert!(run(&["profiles", "--profile", "cg"], &[]).ends_with("\nin use: cg (--profile)\n"));
+    // An empty FUNNELS_PROFILE is an unset one.
+    assert!(run(&["profiles"], &[("FUNNELS_PROFILE", "")]).ends_with("\nin use: uis (default_profile)\n"));
     // A profile asked for that the file lacks is said, not fatal here.
     assert!(
         run(&["profiles"], &[("FUNNELS_PROFILE", "uiss")])
@@ -386,6 +388,15 @@ fn excel_with_another_format_is_a_usage_error_before_any_request() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains("--excel makes a csv file for spreadsheets; it works with -o csv only"), "{stderr}");
     }
+    // --count prints a bare number: --excel would do nothing there.
+    let (mut cmd, _home) = funnels(&endpoint(&server));
+    let out = cmd.args(["list", "--count", "--excel", "-o", "csv"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = texts(&out).1;
+    assert!(
+        stderr.contains("cannot be used with") && stderr.contains("--excel") && stderr.contains("--count"),
+        "{stderr}"
+    );
     mock.assert();
 }
 
