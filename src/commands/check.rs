@@ -1,5 +1,10 @@
 //! `funnels check`: one cheap call that proves the token, the IP whitelist, the component and the
-//! user id, and shows the points left in every window the API reports (SPEC §4).
+//! user id, and shows the profile and config file in use and the points left in every window the API
+//! reports (SPEC §4).
+//!
+//! An agent token without a user id is the first thing a new user of an agent account tries, so it
+//! is no error here: the API's "user_id is missed" leads to a second cheap call that counts the
+//! client users, and `check` says how to pick one.
 //!
 //! What it prints goes through the same filters as every other output: the endpoint with any
 //! `user:pass@` as `***`, the text form made safe for a terminal, the JSON form escaped as all

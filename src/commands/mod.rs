@@ -110,7 +110,7 @@ fn unchosen_profile(settings: &Settings, err: anyhow::Error) -> anyhow::Error {
     if settings.unchosen_profiles.is_empty() || named_a_source {
         return err;
     }
-    let place = settings.config_path.as_ref().map_or_else(String::new, |p| format!(" in {}", p.display()));
+    let place = settings.config_path.as_ref().map_or_else(String::new, |p| format!(" {}", p.display()));
     let names: Vec<String> = settings.unchosen_profiles.iter().map(|name| format!("`{name}`")).collect();
     Failure::new(
         Exit::Config,

@@ -22,7 +22,7 @@ use crate::redact;
 #[derive(Debug, Serialize)]
 struct Report<'a> {
     /// The config file read, or where one would be read from.
-    config: Option<Cow<'a, str>>,
+    config: Option<String>,
     /// Whether that file exists.
     config_found: bool,
     /// The profile in use: one the file defines, asked for by `chosen_by`.
@@ -50,7 +50,7 @@ pub fn run(global: &GlobalArgs, out: Option<&Path>) -> anyhow::Result<Exit> {
         .filter(|(name, _)| overview.profiles.iter().any(|p| &p.name == name))
         .map(|(name, choice)| (name.as_str(), choice.as_str()));
     let report = Report {
-        config: overview.path.as_ref().map(|p| Cow::Owned(p.display().to_string())),
+        config: overview.path.as_ref().map(|p| p.display().to_string()),
         config_found: overview.found,
         in_use: in_use.map(|(name, _)| name),
         chosen_by: in_use.map(|(_, by)| by),

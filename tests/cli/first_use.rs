@@ -271,6 +271,27 @@ fn profiles_lists_a_two_profile_config_and_marks_the_one_in_use() {
 }
 
 #[test]
+fn profiles_show_neither_tokens_nor_endpoint_credentials() {
+    let (server, mock) = silent_server();
+    let (_, home) = funnels(&endpoint(&server));
+    default_config(
+        home.path(),
+        "[profiles.p]\nendpoint = \"https://robot:pa55-word-x@dataapi.uiscom.ru/v2.0\"\ntoken = \"cg-secret-token-77\"\n",
+    );
+    for format in ["table", "json"] {
+        let (mut cmd, _h) = funnels(&endpoint(&server));
+        let out = cmd.env("HOME", home.path()).args(["profiles", "-o", format]).output().unwrap();
+        let (stdout, stderr) = texts(&out);
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        assert!(stdout.contains("https://***@dataapi.uiscom.ru/v2.0"), "{format}: {stdout}");
+        for secret in ["pa55", "robot", "cg-secret-token-77"] {
+            assert!(!stdout.contains(secret) && !stderr.contains(secret), "{format}: {secret} in {stdout}");
+        }
+    }
+    mock.assert();
+}
+
+#[test]
 fn profiles_without_a_config_file_says_where_one_would_be_read_from() {
     let (server, mock) = silent_server();
     let (mut cmd, home) = funnels(&endpoint(&server));
@@ -309,7 +330,7 @@ fn no_token_with_profiles_but_none_chosen_says_so_and_lists_them() {
     assert_eq!(
         stderr,
         format!(
-            "funnels: error: no access token, and no profile chosen: the config file in {} has profiles `cg`, `uis` but no default_profile\n\
+            "funnels: error: no access token, and no profile chosen: the config file {} has profiles `cg`, `uis` but no default_profile\n\
              hint: pick one with --profile NAME or FUNNELS_PROFILE, or set default_profile in the config file\n",
             config.display()
         )
