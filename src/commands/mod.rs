@@ -40,10 +40,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
             return print_bytes(out, &page.1);
         }
         // It must work when no token and no valid profile choice exist (SPEC §9): no `settle`.
-        Command::Profiles => {
-            let out = check_out_unsettled(&cli.global)?;
-            return profiles::run(&cli.global, out);
-        }
+        Command::Profiles => return profiles::run(&cli.global),
         _ => {}
     }
     let settings = config::settle(&cli.global)?;

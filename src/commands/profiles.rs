@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use serde::Serialize;
@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::cli::{Format, GlobalArgs, Platform};
 use crate::config::{self, ProfileToken, ProfilesOverview};
 use crate::exit::Exit;
-use crate::output::{self, destination::Destination};
+use crate::output::{self, destination, destination::Destination};
 use crate::redact;
 
 /// `-o json`: one object.
@@ -42,8 +42,10 @@ struct Entry<'a> {
     in_use: bool,
 }
 
-pub fn run(global: &GlobalArgs, out: Option<&Path>) -> anyhow::Result<Exit> {
+pub fn run(global: &GlobalArgs) -> anyhow::Result<Exit> {
     let overview = config::profiles(global)?;
+    let out = global.out.as_deref();
+    destination::preflight(out, &protected_files(global, &overview))?;
     let in_use = overview
         .chosen
         .as_ref()
@@ -77,6 +79,19 @@ pub fn run(global: &GlobalArgs, out: Option<&Path>) -> anyhow::Result<Exit> {
     .context("could not write the output")?;
     dest.commit()?;
     Ok(Exit::Success)
+}
+
+/// The files `--out` must never overwrite: the config file and every token and session file it
+/// leads to, and a `--token-file` given.
+fn protected_files(global: &GlobalArgs, overview: &ProfilesOverview) -> Vec<(&'static str, PathBuf)> {
+    let config = overview.path.iter().filter(|_| overview.found).map(|path| ("config file", path.clone()));
+    let tokens = overview.profiles.iter().filter_map(|p| match &p.token {
+        ProfileToken::File(path) => Some(("token file", path.clone())),
+        ProfileToken::Session(path) => Some(("session file", path.clone())),
+        ProfileToken::InConfig | ProfileToken::None => None,
+    });
+    let flag = global.token_file.iter().map(|path| ("token file", path.clone()));
+    config.chain(tokens).chain(flag).collect()
 }
 
 /// Where a profile's token comes from, as `check` names such places.

@@ -292,6 +292,25 @@ fn profiles_show_neither_tokens_nor_endpoint_credentials() {
 }
 
 #[test]
+fn profiles_never_writes_over_the_config_or_a_token_file() {
+    let (server, mock) = silent_server();
+    let (_, home) = funnels(&endpoint(&server));
+    let config = default_config(home.path(), &two_profiles(Some("uis")));
+    let token_file = home.path().join(".config/funnels/uis.token");
+    std::fs::write(&token_file, "uis-token-value-1").unwrap();
+    for target in [&config, &token_file] {
+        let before = std::fs::read(target).unwrap();
+        let (mut cmd, _h) = funnels(&endpoint(&server));
+        let out = cmd.env("HOME", home.path()).args(["profiles", "--out"]).arg(target).output().unwrap();
+        let stderr = texts(&out).1;
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("writing there would destroy it"), "{stderr}");
+        assert_eq!(std::fs::read(target).unwrap(), before);
+    }
+    mock.assert();
+}
+
+#[test]
 fn profiles_without_a_config_file_says_where_one_would_be_read_from() {
     let (server, mock) = silent_server();
     let (mut cmd, home) = funnels(&endpoint(&server));
