@@ -37,6 +37,9 @@ _funnels() {
             funnels,man)
                 cmd="funnels__subcmd__man"
                 ;;
+            funnels,profiles)
+                cmd="funnels__subcmd__profiles"
+                ;;
             funnels,show)
                 cmd="funnels__subcmd__show"
                 ;;
@@ -64,6 +67,9 @@ _funnels() {
             funnels__subcmd__help,man)
                 cmd="funnels__subcmd__help__subcmd__man"
                 ;;
+            funnels__subcmd__help,profiles)
+                cmd="funnels__subcmd__help__subcmd__profiles"
+                ;;
             funnels__subcmd__help,show)
                 cmd="funnels__subcmd__help__subcmd__show"
                 ;;
@@ -77,7 +83,7 @@ _funnels() {
 
     case "${cmd}" in
         funnels)
-            opts="-o -v -q -h -V --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --color --verbose --quiet --dry-run --help --version list show check users login logout completions man help"
+            opts="-o -v -q -h -V --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --color --verbose --quiet --dry-run --help --version list show check users login logout profiles completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -275,7 +281,7 @@ _funnels() {
             return 0
             ;;
         funnels__subcmd__help)
-            opts="list show check users login logout completions man help"
+            opts="list show check users login logout profiles completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -386,6 +392,20 @@ _funnels() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        funnels__subcmd__help__subcmd__profiles)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         funnels__subcmd__help__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -415,7 +435,7 @@ _funnels() {
             return 0
             ;;
         funnels__subcmd__list)
-            opts="-o -v -q -h -V --filter --any --filter-json --sort --fields --limit --offset --page-size --all --count --no-header --stream --explode --parallel --all-users --keep-going --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --color --verbose --quiet --dry-run --help --version"
+            opts="-o -v -q -h -V --filter --any --filter-json --sort --fields --limit --offset --page-size --all --count --no-header --stream --excel --explode --parallel --all-users --keep-going --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --color --verbose --quiet --dry-run --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -649,7 +669,7 @@ _funnels() {
             return 0
             ;;
         funnels__subcmd__man)
-            opts="-o -v -q -h -V --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --color --verbose --quiet --dry-run --help --version list show check users login logout completions man"
+            opts="-o -v -q -h -V --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --color --verbose --quiet --dry-run --help --version list show check users login logout profiles completions man"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -714,7 +734,7 @@ _funnels() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        funnels__subcmd__show)
+        funnels__subcmd__profiles)
             opts="-o -v -q -h -V --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --color --verbose --quiet --dry-run --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -780,8 +800,74 @@ _funnels() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        funnels__subcmd__show)
+            opts="-o -v -q -h -V --excel --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --color --verbose --quiet --dry-run --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --platform)
+                    COMPREPLY=($(compgen -W "comagic uis callgear" -- "${cur}"))
+                    return 0
+                    ;;
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json ndjson csv tsv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json ndjson csv tsv" -- "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         funnels__subcmd__users)
-            opts="-o -v -q -h -V --filter --any --filter-json --sort --fields --limit --offset --page-size --all --count --no-header --stream --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --color --verbose --quiet --dry-run --help --version"
+            opts="-o -v -q -h -V --filter --any --filter-json --sort --fields --limit --offset --page-size --all --count --no-header --stream --excel --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --color --verbose --quiet --dry-run --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

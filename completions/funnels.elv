@@ -47,6 +47,7 @@ set edit:completion:arg-completer[funnels] = {|@words|
             cand users 'List the client users of an agent account (get.customer_users)'
             cand login 'Open a session with login and password (login.user) and store its key'
             cand logout 'End the stored session (logout.user) and delete it'
+            cand profiles 'List the profiles of the config file and which one is in use'
             cand completions 'Print a completion script for SHELL'
             cand man 'Print the man page (roff), or the page of one command'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -78,6 +79,7 @@ set edit:completion:arg-completer[funnels] = {|@words|
             cand --count 'Print only the number of matching records (one request with limit 1)'
             cand --no-header 'No header row in table, csv and tsv output'
             cand --stream 'With ndjson, csv or tsv: write each page as it arrives'
+            cand --excel 'With -o csv: a file for spreadsheets (a UTF-8 BOM first; a cell starting with = + - @, tab or CR gets a leading '')'
             cand --explode 'One record per stage instead of one per funnel'
             cand --all-users 'Agent accounts: the funnels of every client user'
             cand --keep-going 'With --all-users: skip a failing user with a warning and exit 9 at the end'
@@ -106,6 +108,7 @@ set edit:completion:arg-completer[funnels] = {|@words|
             cand --retries 'Extra attempts for a transient failure; 0..=10 [default: 3] [env: FUNNELS_RETRIES]'
             cand --max-wait 'Longest total wait for a per-minute quota to reset; 0 = never wait; 0..=86400 [default: 120]'
             cand --color 'When to use colour: auto (terminal without NO_COLOR), always, never'
+            cand --excel 'With -o csv: a file for spreadsheets (a UTF-8 BOM first; a cell starting with = + - @, tab or CR gets a leading '')'
             cand --token-stdin 'Read the access token from the first line of standard input'
             cand -v 'One line per request on stderr; repeat (-vv) to show bodies too (secrets redacted)'
             cand --verbose 'One line per request on stderr; repeat (-vv) to show bodies too (secrets redacted)'
@@ -168,6 +171,7 @@ set edit:completion:arg-completer[funnels] = {|@words|
             cand --count 'Print only the number of matching records (one request with limit 1)'
             cand --no-header 'No header row in table, csv and tsv output'
             cand --stream 'With ndjson, csv or tsv: write each page as it arrives'
+            cand --excel 'With -o csv: a file for spreadsheets (a UTF-8 BOM first; a cell starting with = + - @, tab or CR gets a leading '')'
             cand --token-stdin 'Read the access token from the first line of standard input'
             cand -v 'One line per request on stderr; repeat (-vv) to show bodies too (secrets redacted)'
             cand --verbose 'One line per request on stderr; repeat (-vv) to show bodies too (secrets redacted)'
@@ -207,6 +211,31 @@ set edit:completion:arg-completer[funnels] = {|@words|
             cand --version 'Print version'
         }
         &'funnels;logout'= {
+            cand --profile 'Profile of the config file to use [default: the config''s `default_profile`]'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/funnels/config.toml]'
+            cand --platform 'Platform whose API host is used [default: comagic]'
+            cand --endpoint 'Full API URL, e.g. https://dataapi.uiscom.ru/v2.0 [default: the platform''s URL]'
+            cand --token-file 'File holding the access token (trimmed) [env: FUNNELS_TOKEN_FILE, below FUNNELS_TOKEN]. The token itself may be given in FUNNELS_TOKEN; there is deliberately no flag for it'
+            cand --user-id 'Client user to act for (required for agent accounts), 1..=2^53 [env: FUNNELS_USER_ID]. One from the environment or the profile is not used by --all-users'
+            cand -o 'Output format [default: table]'
+            cand --output 'Output format [default: table]'
+            cand --out 'Write the output to FILE atomically instead of standard output'
+            cand --timeout 'Limit for one request in seconds, connect to last byte; 1..=3600 [default: 30] [env: FUNNELS_TIMEOUT]'
+            cand --retries 'Extra attempts for a transient failure; 0..=10 [default: 3] [env: FUNNELS_RETRIES]'
+            cand --max-wait 'Longest total wait for a per-minute quota to reset; 0 = never wait; 0..=86400 [default: 120]'
+            cand --color 'When to use colour: auto (terminal without NO_COLOR), always, never'
+            cand --token-stdin 'Read the access token from the first line of standard input'
+            cand -v 'One line per request on stderr; repeat (-vv) to show bodies too (secrets redacted)'
+            cand --verbose 'One line per request on stderr; repeat (-vv) to show bodies too (secrets redacted)'
+            cand -q 'No notices or warnings on stderr, only errors'
+            cand --quiet 'No notices or warnings on stderr, only errors'
+            cand --dry-run 'Print the JSON-RPC request for the first page and exit; needs no token, sends nothing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'funnels;profiles'= {
             cand --profile 'Profile of the config file to use [default: the config''s `default_profile`]'
             cand --config 'Config file [default: $XDG_CONFIG_HOME/funnels/config.toml]'
             cand --platform 'Platform whose API host is used [default: comagic]'
@@ -288,6 +317,7 @@ set edit:completion:arg-completer[funnels] = {|@words|
             cand users 'List the client users of an agent account (get.customer_users)'
             cand login 'Open a session with login and password (login.user) and store its key'
             cand logout 'End the stored session (logout.user) and delete it'
+            cand profiles 'List the profiles of the config file and which one is in use'
             cand completions 'Print a completion script for SHELL'
             cand man 'Print the man page (roff), or the page of one command'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -303,6 +333,8 @@ set edit:completion:arg-completer[funnels] = {|@words|
         &'funnels;help;login'= {
         }
         &'funnels;help;logout'= {
+        }
+        &'funnels;help;profiles'= {
         }
         &'funnels;help;completions'= {
         }

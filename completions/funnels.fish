@@ -56,6 +56,7 @@ complete -c funnels -n "__fish_funnels_needs_command" -f -a "check" -d 'Verify c
 complete -c funnels -n "__fish_funnels_needs_command" -f -a "users" -d 'List the client users of an agent account (get.customer_users)'
 complete -c funnels -n "__fish_funnels_needs_command" -f -a "login" -d 'Open a session with login and password (login.user) and store its key'
 complete -c funnels -n "__fish_funnels_needs_command" -f -a "logout" -d 'End the stored session (logout.user) and delete it'
+complete -c funnels -n "__fish_funnels_needs_command" -f -a "profiles" -d 'List the profiles of the config file and which one is in use'
 complete -c funnels -n "__fish_funnels_needs_command" -f -a "completions" -d 'Print a completion script for SHELL'
 complete -c funnels -n "__fish_funnels_needs_command" -f -a "man" -d 'Print the man page (roff), or the page of one command'
 complete -c funnels -n "__fish_funnels_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -92,6 +93,7 @@ complete -c funnels -n "__fish_funnels_using_subcommand list" -l all -d 'Follow 
 complete -c funnels -n "__fish_funnels_using_subcommand list" -l count -d 'Print only the number of matching records (one request with limit 1)'
 complete -c funnels -n "__fish_funnels_using_subcommand list" -l no-header -d 'No header row in table, csv and tsv output'
 complete -c funnels -n "__fish_funnels_using_subcommand list" -l stream -d 'With ndjson, csv or tsv: write each page as it arrives'
+complete -c funnels -n "__fish_funnels_using_subcommand list" -l excel -d 'With -o csv: a file for spreadsheets (a UTF-8 BOM first; a cell starting with = + - @, tab or CR gets a leading \')'
 complete -c funnels -n "__fish_funnels_using_subcommand list" -l explode -d 'One record per stage instead of one per funnel'
 complete -c funnels -n "__fish_funnels_using_subcommand list" -l all-users -d 'Agent accounts: the funnels of every client user'
 complete -c funnels -n "__fish_funnels_using_subcommand list" -l keep-going -d 'With --all-users: skip a failing user with a warning and exit 9 at the end'
@@ -121,6 +123,7 @@ complete -c funnels -n "__fish_funnels_using_subcommand show" -l max-wait -d 'Lo
 complete -c funnels -n "__fish_funnels_using_subcommand show" -l color -d 'When to use colour: auto (terminal without NO_COLOR), always, never' -r -f -a "auto\t'Colour only on a terminal and never with NO_COLOR'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c funnels -n "__fish_funnels_using_subcommand show" -l excel -d 'With -o csv: a file for spreadsheets (a UTF-8 BOM first; a cell starting with = + - @, tab or CR gets a leading \')'
 complete -c funnels -n "__fish_funnels_using_subcommand show" -l token-stdin -d 'Read the access token from the first line of standard input'
 complete -c funnels -n "__fish_funnels_using_subcommand show" -s v -l verbose -d 'One line per request on stderr; repeat (-vv) to show bodies too (secrets redacted)'
 complete -c funnels -n "__fish_funnels_using_subcommand show" -s q -l quiet -d 'No notices or warnings on stderr, only errors'
@@ -185,6 +188,7 @@ complete -c funnels -n "__fish_funnels_using_subcommand users" -l all -d 'Follow
 complete -c funnels -n "__fish_funnels_using_subcommand users" -l count -d 'Print only the number of matching records (one request with limit 1)'
 complete -c funnels -n "__fish_funnels_using_subcommand users" -l no-header -d 'No header row in table, csv and tsv output'
 complete -c funnels -n "__fish_funnels_using_subcommand users" -l stream -d 'With ndjson, csv or tsv: write each page as it arrives'
+complete -c funnels -n "__fish_funnels_using_subcommand users" -l excel -d 'With -o csv: a file for spreadsheets (a UTF-8 BOM first; a cell starting with = + - @, tab or CR gets a leading \')'
 complete -c funnels -n "__fish_funnels_using_subcommand users" -l token-stdin -d 'Read the access token from the first line of standard input'
 complete -c funnels -n "__fish_funnels_using_subcommand users" -s v -l verbose -d 'One line per request on stderr; repeat (-vv) to show bodies too (secrets redacted)'
 complete -c funnels -n "__fish_funnels_using_subcommand users" -s q -l quiet -d 'No notices or warnings on stderr, only errors'
@@ -245,6 +249,32 @@ complete -c funnels -n "__fish_funnels_using_subcommand logout" -s q -l quiet -d
 complete -c funnels -n "__fish_funnels_using_subcommand logout" -l dry-run -d 'Print the JSON-RPC request for the first page and exit; needs no token, sends nothing'
 complete -c funnels -n "__fish_funnels_using_subcommand logout" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c funnels -n "__fish_funnels_using_subcommand logout" -s V -l version -d 'Print version'
+complete -c funnels -n "__fish_funnels_using_subcommand profiles" -l profile -d 'Profile of the config file to use [default: the config\'s `default_profile`]' -r
+complete -c funnels -n "__fish_funnels_using_subcommand profiles" -l config -d 'Config file [default: $XDG_CONFIG_HOME/funnels/config.toml]' -r -F
+complete -c funnels -n "__fish_funnels_using_subcommand profiles" -l platform -d 'Platform whose API host is used [default: comagic]' -r -f -a "comagic\t'dataapi.comagic.ru'
+uis\t'dataapi.uiscom.ru'
+callgear\t'dataapi.callgear.com'"
+complete -c funnels -n "__fish_funnels_using_subcommand profiles" -l endpoint -d 'Full API URL, e.g. https://dataapi.uiscom.ru/v2.0 [default: the platform\'s URL]' -r
+complete -c funnels -n "__fish_funnels_using_subcommand profiles" -l token-file -d 'File holding the access token (trimmed) [env: FUNNELS_TOKEN_FILE, below FUNNELS_TOKEN]. The token itself may be given in FUNNELS_TOKEN; there is deliberately no flag for it' -r -F
+complete -c funnels -n "__fish_funnels_using_subcommand profiles" -l user-id -d 'Client user to act for (required for agent accounts), 1..=2^53 [env: FUNNELS_USER_ID]. One from the environment or the profile is not used by --all-users' -r
+complete -c funnels -n "__fish_funnels_using_subcommand profiles" -s o -l output -d 'Output format [default: table]' -r -f -a "table\t'A human-readable table'
+json\t'One pretty-printed JSON array'
+ndjson\t'One compact JSON object per line'
+csv\t'RFC 4180 comma-separated values with a header row'
+tsv\t'Tab-separated values with a header row'"
+complete -c funnels -n "__fish_funnels_using_subcommand profiles" -l out -d 'Write the output to FILE atomically instead of standard output' -r -F
+complete -c funnels -n "__fish_funnels_using_subcommand profiles" -l timeout -d 'Limit for one request in seconds, connect to last byte; 1..=3600 [default: 30] [env: FUNNELS_TIMEOUT]' -r
+complete -c funnels -n "__fish_funnels_using_subcommand profiles" -l retries -d 'Extra attempts for a transient failure; 0..=10 [default: 3] [env: FUNNELS_RETRIES]' -r
+complete -c funnels -n "__fish_funnels_using_subcommand profiles" -l max-wait -d 'Longest total wait for a per-minute quota to reset; 0 = never wait; 0..=86400 [default: 120]' -r
+complete -c funnels -n "__fish_funnels_using_subcommand profiles" -l color -d 'When to use colour: auto (terminal without NO_COLOR), always, never' -r -f -a "auto\t'Colour only on a terminal and never with NO_COLOR'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c funnels -n "__fish_funnels_using_subcommand profiles" -l token-stdin -d 'Read the access token from the first line of standard input'
+complete -c funnels -n "__fish_funnels_using_subcommand profiles" -s v -l verbose -d 'One line per request on stderr; repeat (-vv) to show bodies too (secrets redacted)'
+complete -c funnels -n "__fish_funnels_using_subcommand profiles" -s q -l quiet -d 'No notices or warnings on stderr, only errors'
+complete -c funnels -n "__fish_funnels_using_subcommand profiles" -l dry-run -d 'Print the JSON-RPC request for the first page and exit; needs no token, sends nothing'
+complete -c funnels -n "__fish_funnels_using_subcommand profiles" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c funnels -n "__fish_funnels_using_subcommand profiles" -s V -l version -d 'Print version'
 complete -c funnels -n "__fish_funnels_using_subcommand completions" -l profile -d 'Profile of the config file to use [default: the config\'s `default_profile`]' -r
 complete -c funnels -n "__fish_funnels_using_subcommand completions" -l config -d 'Config file [default: $XDG_CONFIG_HOME/funnels/config.toml]' -r -F
 complete -c funnels -n "__fish_funnels_using_subcommand completions" -l platform -d 'Platform whose API host is used [default: comagic]' -r -f -a "comagic\t'dataapi.comagic.ru'
@@ -297,12 +327,13 @@ complete -c funnels -n "__fish_funnels_using_subcommand man" -s q -l quiet -d 'N
 complete -c funnels -n "__fish_funnels_using_subcommand man" -l dry-run -d 'Print the JSON-RPC request for the first page and exit; needs no token, sends nothing'
 complete -c funnels -n "__fish_funnels_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c funnels -n "__fish_funnels_using_subcommand man" -s V -l version -d 'Print version'
-complete -c funnels -n "__fish_funnels_using_subcommand help; and not __fish_seen_subcommand_from list show check users login logout completions man help" -f -a "list" -d 'List sales funnels (get.sales_funnel)'
-complete -c funnels -n "__fish_funnels_using_subcommand help; and not __fish_seen_subcommand_from list show check users login logout completions man help" -f -a "show" -d 'Show one funnel and its stages'
-complete -c funnels -n "__fish_funnels_using_subcommand help; and not __fish_seen_subcommand_from list show check users login logout completions man help" -f -a "check" -d 'Verify credentials and access; show the API points left'
-complete -c funnels -n "__fish_funnels_using_subcommand help; and not __fish_seen_subcommand_from list show check users login logout completions man help" -f -a "users" -d 'List the client users of an agent account (get.customer_users)'
-complete -c funnels -n "__fish_funnels_using_subcommand help; and not __fish_seen_subcommand_from list show check users login logout completions man help" -f -a "login" -d 'Open a session with login and password (login.user) and store its key'
-complete -c funnels -n "__fish_funnels_using_subcommand help; and not __fish_seen_subcommand_from list show check users login logout completions man help" -f -a "logout" -d 'End the stored session (logout.user) and delete it'
-complete -c funnels -n "__fish_funnels_using_subcommand help; and not __fish_seen_subcommand_from list show check users login logout completions man help" -f -a "completions" -d 'Print a completion script for SHELL'
-complete -c funnels -n "__fish_funnels_using_subcommand help; and not __fish_seen_subcommand_from list show check users login logout completions man help" -f -a "man" -d 'Print the man page (roff), or the page of one command'
-complete -c funnels -n "__fish_funnels_using_subcommand help; and not __fish_seen_subcommand_from list show check users login logout completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c funnels -n "__fish_funnels_using_subcommand help; and not __fish_seen_subcommand_from list show check users login logout profiles completions man help" -f -a "list" -d 'List sales funnels (get.sales_funnel)'
+complete -c funnels -n "__fish_funnels_using_subcommand help; and not __fish_seen_subcommand_from list show check users login logout profiles completions man help" -f -a "show" -d 'Show one funnel and its stages'
+complete -c funnels -n "__fish_funnels_using_subcommand help; and not __fish_seen_subcommand_from list show check users login logout profiles completions man help" -f -a "check" -d 'Verify credentials and access; show the API points left'
+complete -c funnels -n "__fish_funnels_using_subcommand help; and not __fish_seen_subcommand_from list show check users login logout profiles completions man help" -f -a "users" -d 'List the client users of an agent account (get.customer_users)'
+complete -c funnels -n "__fish_funnels_using_subcommand help; and not __fish_seen_subcommand_from list show check users login logout profiles completions man help" -f -a "login" -d 'Open a session with login and password (login.user) and store its key'
+complete -c funnels -n "__fish_funnels_using_subcommand help; and not __fish_seen_subcommand_from list show check users login logout profiles completions man help" -f -a "logout" -d 'End the stored session (logout.user) and delete it'
+complete -c funnels -n "__fish_funnels_using_subcommand help; and not __fish_seen_subcommand_from list show check users login logout profiles completions man help" -f -a "profiles" -d 'List the profiles of the config file and which one is in use'
+complete -c funnels -n "__fish_funnels_using_subcommand help; and not __fish_seen_subcommand_from list show check users login logout profiles completions man help" -f -a "completions" -d 'Print a completion script for SHELL'
+complete -c funnels -n "__fish_funnels_using_subcommand help; and not __fish_seen_subcommand_from list show check users login logout profiles completions man help" -f -a "man" -d 'Print the man page (roff), or the page of one command'
+complete -c funnels -n "__fish_funnels_using_subcommand help; and not __fish_seen_subcommand_from list show check users login logout profiles completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

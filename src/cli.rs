@@ -129,6 +129,10 @@ pub enum Command {
     #[command(after_help = "Examples:\n  funnels logout")]
     Logout,
 
+    /// List the profiles of the config file and which one is in use.
+    #[command(after_help = "Examples:\n  funnels profiles\n  funnels profiles -o json")]
+    Profiles,
+
     /// Print a completion script for SHELL.
     #[command(
         after_help = "Examples:\n  funnels completions bash > ~/.local/share/bash-completion/completions/funnels"
@@ -195,6 +199,11 @@ pub struct QueryArgs {
     /// With ndjson, csv or tsv: write each page as it arrives.
     #[arg(long)]
     pub stream: bool,
+
+    /// With -o csv: a file for spreadsheets (a UTF-8 BOM first; a cell starting with = + - @, tab or
+    /// CR gets a leading ').
+    #[arg(long, conflicts_with = "count")]
+    pub excel: bool,
 }
 
 /// `funnels list`.
@@ -233,6 +242,11 @@ pub struct ShowArgs {
     /// The funnel's ext_id.
     #[arg(value_name = "EXT_ID")]
     pub ext_id: String,
+
+    /// With -o csv: a file for spreadsheets (a UTF-8 BOM first; a cell starting with = + - @, tab or
+    /// CR gets a leading ').
+    #[arg(long)]
+    pub excel: bool,
 }
 
 /// `funnels login`.
@@ -259,7 +273,7 @@ pub struct CompletionsArgs {
 #[derive(Debug, Args)]
 pub struct ManArgs {
     /// Print the page of this command (funnels-COMMAND.1) instead of funnels.1.
-    #[arg(value_name = "COMMAND", value_parser = ["list", "show", "check", "users", "login", "logout", "completions", "man"])]
+    #[arg(value_name = "COMMAND", value_parser = ["list", "show", "check", "users", "login", "logout", "profiles", "completions", "man"])]
     pub command: Option<String>,
 }
 

@@ -48,6 +48,13 @@ pub struct Settings {
     pub endpoint: String,
     /// Name of the profile in force (`default` when none), which also names the session file.
     pub profile: String,
+    /// Why a profile of the config file is in force; `None` when none is (then `profile` is
+    /// `default` and names only the session file).
+    pub profile_choice: Option<ProfileChoice>,
+    /// The config file's profiles when none is in force although the file has some: no
+    /// `default_profile`, no `--profile`, no `FUNNELS_PROFILE` (SPEC §9 names them when no token is
+    /// found). Empty otherwise.
+    pub unchosen_profiles: Vec<String>,
     /// The config file actually read, if any (`--out` must not overwrite it).
     pub config_path: Option<PathBuf>,
     pub token: TokenInputs,
@@ -84,6 +91,28 @@ pub enum Origin {
     Profile,
 }
 
+/// Why a profile of the config file is in force (SPEC §4 `profiles`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileChoice {
+    /// `--profile NAME`.
+    Flag,
+    /// `FUNNELS_PROFILE`.
+    Env,
+    /// The config file's `default_profile`.
+    DefaultProfile,
+}
+
+impl ProfileChoice {
+    /// How the user set it, as they would type it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProfileChoice::Flag => "--profile",
+            ProfileChoice::Env => "FUNNELS_PROFILE",
+            ProfileChoice::DefaultProfile => "default_profile",
+        }
+    }
+}
+
 /// The config file (SPEC §9).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -117,7 +146,13 @@ pub fn settle(args: &GlobalArgs) -> anyhow::Result<Settings> {
     let home = Xdg::new().ok();
     let pipe_wait = knob_ms("FUNNELS_PIPE_WAIT_MS", files::PIPE_WAIT);
 
-    let (profile_name, profile, config_path) = load_profile(args, home.as_ref(), pipe_wait)?;
+    let loaded = load_config(args, home.as_ref(), pipe_wait)?;
+    let unchosen_profiles = match choose_profile(args, &loaded.file) {
+        None => loaded.file.profiles.keys().cloned().collect(),
+        Some(_) => Vec::new(),
+    };
+    let (profile_name, profile, profile_choice) = profile_in_force(args, &loaded)?;
+    let config_path = loaded.path;
     let in_config = |key: &str| match &config_path {
         Some(path) => format!("`{key}` of profile `{profile_name}` in {}", path.display()),
         None => format!("`{key}`"),
@@ -181,6 +216,8 @@ pub fn settle(args: &GlobalArgs) -> anyhow::Result<Settings> {
         dialect,
         endpoint: endpoint.clone(),
         profile: profile_name,
+        profile_choice,
+        unchosen_profiles,
         config_path,
         token,
         user_id: user_id.map(|(id, _)| id),
@@ -260,36 +297,140 @@ fn knob_ms(name: &str, default: Duration) -> Duration {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).map_or(default, Duration::from_millis)
 }
 
-/// Finds the config file and the profile in force.
-fn load_profile(
-    args: &GlobalArgs,
-    home: Option<&Xdg>,
-    wait: Duration,
-) -> anyhow::Result<(String, Profile, Option<PathBuf>)> {
-    let (path, explicit) = match &args.config {
+/// The config file as found: where it is (or would be) read from, and what it holds.
+struct LoadedConfig {
+    /// The file actually read; `None` when there is none.
+    path: Option<PathBuf>,
+    /// Where the file is or would be read from (`None` only when no home folder is known).
+    candidate: Option<PathBuf>,
+    /// Its contents (empty when there is no file).
+    file: ConfigFile,
+}
+
+/// Finds and reads the config file: `--config`/`FUNNELS_CONFIG`, else the default place.
+fn load_config(args: &GlobalArgs, home: Option<&Xdg>, wait: Duration) -> anyhow::Result<LoadedConfig> {
+    let (candidate, explicit) = match &args.config {
         Some(path) => (Some(path.clone()), true),
         None => (home.map(|h| h.config_dir().join("funnels").join("config.toml")), false),
     };
-    let file = match &path {
+    let file = match &candidate {
         Some(path) => read_config(path, explicit, args.quiet, wait)?,
         None => None,
     };
-    let path = file.as_ref().and(path);
-    let file = file.unwrap_or_default();
-    let name = args.profile.clone().or(file.default_profile.clone());
-    let Some(name) = name else {
-        return Ok(("default".to_owned(), Profile::default(), path));
-    };
-    if let Some(profile) = file.profiles.get(&name) {
-        return Ok((name, profile.clone(), path));
+    let path = file.as_ref().and(candidate.clone());
+    Ok(LoadedConfig { path, candidate, file: file.unwrap_or_default() })
+}
+
+/// The profile asked for and why: `--profile` or `FUNNELS_PROFILE` (clap reads both into one
+/// value; the variable holding that very value means it came from there), else `default_profile`.
+fn choose_profile(args: &GlobalArgs, file: &ConfigFile) -> Option<(String, ProfileChoice)> {
+    if let Some(name) = &args.profile {
+        let from_env = std::env::var("FUNNELS_PROFILE").is_ok_and(|value| &value == name);
+        // An empty variable is an unset one, as for every other variable.
+        if !(from_env && name.is_empty()) {
+            return Some((name.clone(), if from_env { ProfileChoice::Env } else { ProfileChoice::Flag }));
+        }
     }
-    let place = path.as_ref().map_or_else(|| "no config file".to_owned(), |p| p.display().to_string());
-    let known: Vec<&str> = file.profiles.keys().map(String::as_str).collect();
-    let mut failure = Failure::new(Exit::Config, format!("no profile `{name}` in {place}"));
+    file.default_profile.clone().map(|name| (name, ProfileChoice::DefaultProfile))
+}
+
+/// The profile in force: its name (`default` when none), its keys and why it was chosen. A profile
+/// asked for that the file does not define is exit 3, with the nearest name and the defined ones.
+fn profile_in_force(
+    args: &GlobalArgs,
+    loaded: &LoadedConfig,
+) -> anyhow::Result<(String, Profile, Option<ProfileChoice>)> {
+    let Some((name, choice)) = choose_profile(args, &loaded.file) else {
+        return Ok(("default".to_owned(), Profile::default(), None));
+    };
+    if let Some(profile) = loaded.file.profiles.get(&name) {
+        return Ok((name, profile.clone(), Some(choice)));
+    }
+    let place = loaded.path.as_ref().map_or_else(|| "no config file".to_owned(), |p| p.display().to_string());
+    let known: Vec<&str> = loaded.file.profiles.keys().map(String::as_str).collect();
+    let mut failure = Failure::new(Exit::Config, format!("no profile `{name}` ({}) in {place}", choice.as_str()));
     if !known.is_empty() {
-        failure = failure.hint(format!("profiles there: {}", known.join(", ")));
+        let near = crate::query::did_you_mean(&name, known.iter().copied())
+            .map(|near| format!("did you mean `{near}`? "))
+            .unwrap_or_default();
+        failure = failure.hint(format!("{near}profiles there: {}", known.join(", ")));
     }
     Err(failure.into())
+}
+
+/// What `funnels profiles` shows (SPEC §4): the config file and its profiles, read without
+/// needing a token or a valid choice of profile.
+#[derive(Debug)]
+pub struct ProfilesOverview {
+    /// The config file read, or where one would be read from (`None`: no home folder known).
+    pub path: Option<PathBuf>,
+    /// Whether that file exists and was read.
+    pub found: bool,
+    /// The profile asked for and why; it may name a profile the file does not define.
+    pub chosen: Option<(String, ProfileChoice)>,
+    /// The profiles, by name.
+    pub profiles: Vec<ProfileSummary>,
+}
+
+/// One profile as written, with the platform's defaults filled in.
+#[derive(Debug)]
+pub struct ProfileSummary {
+    pub name: String,
+    pub platform: Platform,
+    /// The profile's `endpoint`, else its platform's URL.
+    pub endpoint: String,
+    /// As written (checked only when the profile is used).
+    pub user_id: Option<i64>,
+    pub token: ProfileToken,
+}
+
+/// Where a profile's token comes from (never the token itself).
+#[derive(Debug, PartialEq, Eq)]
+pub enum ProfileToken {
+    /// The profile's `token` key.
+    InConfig,
+    /// The profile's `token_file` (`~` expanded).
+    File(PathBuf),
+    /// The session `funnels login` stored for it.
+    Session(PathBuf),
+    /// None of these: the environment or a flag must give one.
+    None,
+}
+
+/// Reads the config file for `funnels profiles`. Only a broken file (or a missing one named by
+/// `--config`/`FUNNELS_CONFIG`) is an error; no token and no chosen profile never are.
+pub fn profiles(args: &GlobalArgs) -> anyhow::Result<ProfilesOverview> {
+    let home = Xdg::new().ok();
+    let loaded = load_config(args, home.as_ref(), knob_ms("FUNNELS_PIPE_WAIT_MS", files::PIPE_WAIT))?;
+    let sessions = home.as_ref().and_then(Xdg::state_dir).map(|d| d.join("funnels"));
+    let profiles = loaded
+        .file
+        .profiles
+        .iter()
+        .map(|(name, profile)| {
+            let platform = profile.platform.unwrap_or(Platform::Comagic);
+            let session = sessions.as_ref().map(|d| d.join(format!("{name}.json"))).filter(|p| p.exists());
+            let token = match (&profile.token, &profile.token_file, session) {
+                (Some(_), _, _) => ProfileToken::InConfig,
+                (None, Some(file), _) => ProfileToken::File(expand_home(file, home.as_ref())),
+                (None, None, Some(session)) => ProfileToken::Session(session),
+                (None, None, None) => ProfileToken::None,
+            };
+            ProfileSummary {
+                name: name.clone(),
+                platform,
+                endpoint: profile.endpoint.clone().unwrap_or_else(|| default_endpoint(platform).to_owned()),
+                user_id: profile.user_id,
+                token,
+            }
+        })
+        .collect();
+    Ok(ProfilesOverview {
+        found: loaded.path.is_some(),
+        path: loaded.path.or(loaded.candidate),
+        chosen: choose_profile(args, &loaded.file),
+        profiles,
+    })
 }
 
 /// Reads and parses the config file; a missing default file is fine, a missing named one is not.
@@ -308,12 +449,25 @@ fn read_config(path: &Path, explicit: bool, quiet: bool, wait: Duration) -> anyh
             .map(|(key, _)| format!(" (`{}`)", key.trim()))
             .unwrap_or_default();
         let at = line.map(|l| format!(" line {l}{key}")).unwrap_or_default();
-        exit::config(format!("bad config file {}{at}: {}", path.display(), e.message().trim()))
+        exit::config(format!("bad config file {}{at}: {}", path.display(), with_suggestion(e.message().trim())))
     })?;
     if shared && !quiet && file.profiles.values().any(|p| p.token.is_some()) {
         crate::credentials::warn_shared(path);
     }
     Ok(Some(file))
+}
+
+/// serde's "unknown field `colour`, expected one of `platform`, …" as "unknown field `colour`; did
+/// you mean `…`?" when one of the expected keys is near; other messages unchanged.
+fn with_suggestion(message: &str) -> String {
+    let Some(rest) = message.strip_prefix("unknown field `") else { return message.to_owned() };
+    let Some((word, expected)) = rest.split_once('`') else { return message.to_owned() };
+    // The expected keys are the backquoted words after the unknown one.
+    let candidates = expected.split('`').skip(1).step_by(2);
+    match crate::query::did_you_mean(word, candidates) {
+        Some(near) => format!("unknown field `{word}`; did you mean `{near}`?"),
+        None => message.to_owned(),
+    }
 }
 
 /// `~/…` in a config path means the home folder.
@@ -446,11 +600,38 @@ mod tests {
         let err = read_config(&path, true, true, files::PIPE_WAIT).unwrap_err();
         let text = err.to_string();
         assert!(text.contains("line 3 (`colour`)"), "{text}");
+        // Nothing near: the valid keys are listed instead.
+        assert!(text.contains("unknown field `colour`, expected one of `platform`"), "{text}");
         std::fs::write(&path, "[profiles.a]\ntimeout = \"x\"\n").unwrap();
         let text = read_config(&path, true, true, files::PIPE_WAIT).unwrap_err().to_string();
         assert!(text.contains("line 2 (`timeout`)") && text.contains("c.toml"), "{text}");
         assert_eq!(exit::classify(&err).exit, Exit::Config);
         assert!(read_config(&dir.path().join("missing.toml"), false, true, files::PIPE_WAIT).unwrap().is_none());
         assert!(read_config(&dir.path().join("missing.toml"), true, true, files::PIPE_WAIT).is_err());
+    }
+
+    #[test]
+    fn an_unknown_key_near_a_known_one_gets_did_you_mean() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        for (text, line, near) in [
+            (
+                "[profiles.a]\nplatform = \"uis\"\ntokn_file = \"t\"\n",
+                3,
+                "unknown field `tokn_file`; did you mean `token_file`?",
+            ),
+            ("[profiles.a]\nuser-id = 12\n", 2, "unknown field `user-id`; did you mean `user_id`?"),
+            ("default_profle = \"a\"\n", 1, "unknown field `default_profle`; did you mean `default_profile`?"),
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let err = read_config(&path, true, true, files::PIPE_WAIT).unwrap_err();
+            assert_eq!(exit::classify(&err).exit, Exit::Config);
+            let key = near.split('`').nth(1).unwrap();
+            assert_eq!(err.to_string(), format!("bad config file {} line {line} (`{key}`): {near}", path.display()));
+        }
+        assert_eq!(
+            with_suggestion("invalid type: string \"x\", expected i64"),
+            "invalid type: string \"x\", expected i64"
+        );
     }
 }

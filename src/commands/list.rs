@@ -10,7 +10,7 @@ use crate::cli::{ListArgs, QueryArgs};
 use crate::config::{Origin, Settings};
 use crate::exit::{self, Exit, Failure, Scope};
 use crate::model::{CustomerUser, Funnel};
-use crate::output::{Cell, Record};
+use crate::output::{Cell, Record, STAGES_FIELD};
 use crate::pager::Outcome;
 use crate::query::{self, FUNNELS, Schema, USERS};
 use crate::redact;
@@ -19,6 +19,7 @@ use crate::rpc::{self, Client};
 pub fn run(settings: &Settings, args: &ListArgs) -> anyhow::Result<Exit> {
     let mut listing = Listing::new(&args.query, &FUNNELS, settings)?;
     review_filters(settings, &args.query.filter, &FUNNELS)?;
+    check_explode(args.explode, &listing)?;
     if !(1..=4).contains(&args.parallel) {
         return Err(exit::usage(format!("--parallel must be 1..=4, not {}", args.parallel)));
     }
@@ -45,6 +46,27 @@ pub fn run(settings: &Settings, args: &ListArgs) -> anyhow::Result<Exit> {
         return super::print_count(settings, n);
     }
     listing.print::<Funnel>(settings, &mut client, settings.user_id, args.explode).map_err(|e| scope.attach(e))
+}
+
+/// `--explode` makes one record per stage: without `stages` among the fields there is nothing to
+/// explode, and `--count` counts funnels, not stages. Either would silently do something else than
+/// asked, so both are usage errors before any request (SPEC §3).
+fn check_explode(explode: bool, listing: &Listing) -> anyhow::Result<()> {
+    if !explode {
+        return Ok(());
+    }
+    if listing.count {
+        return Err(exit::usage(
+            "--explode does not go with --count: --count prints the number of funnels, not of stages",
+        ));
+    }
+    if !listing.fields.contains(&STAGES_FIELD) {
+        let fields = listing.fields.join(",");
+        return Err(exit::usage(format!(
+            "--explode makes one record per stage, but --fields {fields} leaves out `stages`; add it (e.g. --fields {fields},stages)"
+        )));
+    }
+    Ok(())
 }
 
 /// The platform's review of `--filter` expressions before any request (SPEC §3.1): a refusal is
@@ -86,6 +108,7 @@ fn users_listing(settings: &Settings) -> anyhow::Result<Listing> {
         count: false,
         no_header: false,
         stream: false,
+        excel: false,
     };
     Listing::new(&args, &USERS, settings)
 }

@@ -34,8 +34,19 @@ pub struct Listing {
     pub count: bool,
     pub stream: bool,
     pub header: bool,
+    /// `--excel`: csv for spreadsheets.
+    pub excel: bool,
     /// Workers fetching pages ahead (`--parallel`); 1 = strictly sequential.
     pub parallel: usize,
+}
+
+/// `--excel` shapes csv for spreadsheets; with any other format it would silently do nothing, so it
+/// is a usage error (SPEC §5).
+pub fn excel_needs_csv(excel: bool, format: Format) -> anyhow::Result<()> {
+    if excel && format != Format::Csv {
+        return Err(exit::usage("--excel makes a csv file for spreadsheets; it works with -o csv only"));
+    }
+    Ok(())
 }
 
 /// `params` of a get method, in the order the API documents them.
@@ -87,6 +98,7 @@ impl Listing {
         if args.stream && !matches!(settings.format, Format::Ndjson | Format::Csv | Format::Tsv) {
             return Err(exit::usage("--stream works with -o ndjson, csv or tsv, not with table or json"));
         }
+        excel_needs_csv(args.excel, settings.format)?;
         let want = match (args.all, args.limit) {
             (true, _) => Want::All,
             (false, Some(n)) => Want::Limit(n),
@@ -102,6 +114,7 @@ impl Listing {
             count: args.count,
             stream: args.stream,
             header: !args.no_header,
+            excel: args.excel,
             parallel: 1,
         })
     }
@@ -226,6 +239,7 @@ impl Listing {
             width: settings.width,
             color: settings.color,
             terminal: settings.stdout_tty,
+            excel: self.excel,
         }
     }
 

@@ -3,7 +3,7 @@
 use anyhow::Context;
 use serde_json::json;
 
-use super::listing::GetParams;
+use super::listing::{GetParams, excel_needs_csv};
 use crate::cli::{Format, ShowArgs};
 use crate::config::Settings;
 use crate::exit::{Exit, Failure, Scope};
@@ -14,6 +14,7 @@ use crate::query::{FUNNELS, Filter};
 use crate::rpc;
 
 pub fn run(settings: &Settings, args: &ShowArgs) -> anyhow::Result<Exit> {
+    excel_needs_csv(args.excel, settings.format)?;
     let filter = Filter::Built(json!({"field": "ext_id", "operator": "=", "value": args.ext_id}));
     let fields: Vec<&'static str> = FUNNELS.fields.iter().map(|f| f.name).collect();
     let params =
@@ -43,6 +44,7 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> anyhow::Result<Exit> {
         width: settings.width,
         color: settings.color,
         terminal: settings.stdout_tty,
+        excel: args.excel,
     };
     let mut dest = Destination::open(settings.out.as_deref())?;
     match settings.format {

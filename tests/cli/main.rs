@@ -5,6 +5,7 @@
 mod agents;
 mod common;
 mod errors;
+mod first_use;
 mod hostile_server;
 mod hostile_text;
 mod integrity;
