@@ -77,7 +77,7 @@ _funnels() {
 
     case "${cmd}" in
         funnels)
-            opts="-o -v -q -h -V --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --color --verbose --quiet --dry-run --help --version list show check users login logout completions man help"
+            opts="-o -v -q -h -V --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --no-pager --color --verbose --quiet --dry-run --help --version list show check users login logout completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -143,7 +143,7 @@ _funnels() {
             return 0
             ;;
         funnels__subcmd__check)
-            opts="-o -v -q -h -V --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --color --verbose --quiet --dry-run --help --version"
+            opts="-o -v -q -h -V --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --no-pager --color --verbose --quiet --dry-run --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -209,7 +209,7 @@ _funnels() {
             return 0
             ;;
         funnels__subcmd__completions)
-            opts="-o -v -q -h -V --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --color --verbose --quiet --dry-run --help --version bash elvish fish powershell zsh"
+            opts="-o -v -q -h -V --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --no-pager --color --verbose --quiet --dry-run --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -415,7 +415,7 @@ _funnels() {
             return 0
             ;;
         funnels__subcmd__list)
-            opts="-o -v -q -h -V --filter --any --filter-json --sort --fields --limit --offset --page-size --all --count --no-header --stream --explode --parallel --all-users --keep-going --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --color --verbose --quiet --dry-run --help --version"
+            opts="-o -v -q -h -V --filter --any --filter-json --sort --fields --limit --offset --page-size --all --count --no-header --stream --explode --parallel --all-users --keep-going --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --no-pager --color --verbose --quiet --dry-run --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -513,7 +513,7 @@ _funnels() {
             return 0
             ;;
         funnels__subcmd__login)
-            opts="-o -v -q -h -V --login --password-stdin --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --color --verbose --quiet --dry-run --help --version"
+            opts="-o -v -q -h -V --login --password-stdin --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --no-pager --color --verbose --quiet --dry-run --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -583,7 +583,7 @@ _funnels() {
             return 0
             ;;
         funnels__subcmd__logout)
-            opts="-o -v -q -h -V --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --color --verbose --quiet --dry-run --help --version"
+            opts="-o -v -q -h -V --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --no-pager --color --verbose --quiet --dry-run --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -649,7 +649,7 @@ _funnels() {
             return 0
             ;;
         funnels__subcmd__man)
-            opts="-o -v -q -h -V --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --color --verbose --quiet --dry-run --help --version list show check users login logout completions man"
+            opts="-o -v -q -h -V --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --no-pager --color --verbose --quiet --dry-run --help --version list show check users login logout completions man"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -715,7 +715,7 @@ _funnels() {
             return 0
             ;;
         funnels__subcmd__show)
-            opts="-o -v -q -h -V --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --color --verbose --quiet --dry-run --help --version"
+            opts="-o -v -q -h -V --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --no-pager --color --verbose --quiet --dry-run --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -781,7 +781,7 @@ _funnels() {
             return 0
             ;;
         funnels__subcmd__users)
-            opts="-o -v -q -h -V --filter --any --filter-json --sort --fields --limit --offset --page-size --all --count --no-header --stream --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --color --verbose --quiet --dry-run --help --version"
+            opts="-o -v -q -h -V --filter --any --filter-json --sort --fields --limit --offset --page-size --all --count --no-header --stream --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --no-pager --color --verbose --quiet --dry-run --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
