@@ -188,7 +188,7 @@ impl Listing {
         client.set_observer(progress.observer());
         if self.parallel <= 1 {
             let fetch = |offset, limit| self.page(client, user_id, offset, limit);
-            return pager::run(&self.plan, counted(progress, fetch), sink);
+            return pager::run(&self.plan, counted(&self.plan, progress, fetch), sink);
         }
         let mut prefetch: Option<Prefetch<T>> = None;
         let mut first = true;
@@ -218,7 +218,7 @@ impl Listing {
             }
             Ok(fetched)
         };
-        pager::run(&self.plan, counted(progress, fetch), sink)
+        pager::run(&self.plan, counted(&self.plan, progress, fetch), sink)
     }
 
     /// Output options for these records; `lead` fields (e.g. `user_id`) come first.
@@ -353,14 +353,16 @@ impl Listing {
 }
 
 /// `fetch` telling `progress` of each page it brings: the records the pager will keep of it (a page
-/// longer than its limit is cut) and its `total_items`.
-fn counted<T>(
-    progress: &Progress,
-    mut fetch: impl FnMut(u64, u64) -> anyhow::Result<Page<T>>,
-) -> impl FnMut(u64, u64) -> anyhow::Result<Page<T>> {
+/// longer than its limit is cut) and how many of its `total_items` the plan will fetch (`--limit`,
+/// `--offset` and the offset ceiling leave out the rest).
+fn counted<'a, T>(
+    plan: &'a Plan,
+    progress: &'a Progress,
+    mut fetch: impl FnMut(u64, u64) -> anyhow::Result<Page<T>> + 'a,
+) -> impl FnMut(u64, u64) -> anyhow::Result<Page<T>> + 'a {
     move |offset, limit| {
         let page = fetch(offset, limit)?;
-        progress.page((page.items.len() as u64).min(limit), page.total);
+        progress.page((page.items.len() as u64).min(limit), page.total.map(|total| plan.reachable(total)));
         Ok(page)
     }
 }

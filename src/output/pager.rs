@@ -44,16 +44,25 @@ pub fn write_through<W: Write>(
     dest.flush()?;
     crate::signals::hand_interrupts_to_pager();
     match run(&pager.command, &text) {
-        Ok(()) => Ok(()),
-        // No shell to run it with: the table is still owed to the terminal.
-        Err(_) => dest.write_all(&text),
+        Ok(Shown::Paged) => Ok(()),
+        // No shell to run it with, or no such command (the shell said so): the table is still owed
+        // to the terminal.
+        Ok(Shown::NotFound) | Err(_) => dest.write_all(&text),
     }
 }
 
+/// How a pager run went.
+#[derive(Debug, PartialEq, Eq)]
+enum Shown {
+    Paged,
+    /// The shell found no such command (exit 127, POSIX's "command not found").
+    NotFound,
+}
+
 /// Runs `command` with `text` on its standard input and waits for it to end. The pager's own exit
-/// status is its business (it has told the user whatever went wrong); a pager that stopped reading
-/// early is not an error.
-fn run(command: &str, text: &[u8]) -> io::Result<()> {
+/// status is its business (it has told the user whatever went wrong), except the shell's "command
+/// not found"; a pager that stopped reading early is not an error.
+fn run(command: &str, text: &[u8]) -> io::Result<Shown> {
     let mut shell = Command::new("sh");
     shell.arg("-c").arg(command).stdin(Stdio::piped());
     // As git does: `less` without options of its own quits on a short text, passes colour through
@@ -67,10 +76,11 @@ fn run(command: &str, text: &[u8]) -> io::Result<()> {
     let mut child = shell.spawn()?;
     let written = child.stdin.take().map_or(Ok(()), |mut stdin| stdin.write_all(text).and_then(|()| stdin.flush()));
     // Stdin is closed here (dropped above), so the pager sees the end of the text.
-    let _ = child.wait();
+    let status = child.wait()?;
     match written {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e),
-        _ => Ok(()),
+        _ if status.code() == Some(127) => Ok(Shown::NotFound),
+        _ => Ok(Shown::Paged),
     }
 }
 
@@ -110,5 +120,10 @@ mod tests {
         let big = vec![b'\n'; 4 << 20];
         write_through(Some(&quitter), &mut dest, |w| w.write_all(&big)).unwrap();
         assert!(dest.is_empty());
+
+        // A pager the shell cannot find: the text goes to the terminal after all.
+        let missing = Pager { command: "funnels-no-such-pager-here".to_owned(), rows: 2 };
+        write_through(Some(&missing), &mut dest, |w| w.write_all(text.as_bytes())).unwrap();
+        assert_eq!(dest, text.as_bytes());
     }
 }
