@@ -297,14 +297,10 @@ impl Listing {
         };
         progress.finish();
         dest.commit()?;
-        if shows_progress {
-            if let Some(out) = settings
-                .out
-                .as_deref()
-                .filter(|_| Target::resolve(settings.out.as_deref()).is_ok_and(|t| t != Target::Stdout))
-            {
-                notice(settings, &progress::summary(outcome.written, self.schema.noun, out));
-            }
+        // `--out -` and the names of standard output are the terminal itself: nothing to sum up.
+        let to_file = || Target::resolve(settings.out.as_deref()).is_ok_and(|target| target != Target::Stdout);
+        if let Some(out) = settings.out.as_deref().filter(|_| shows_progress && to_file()) {
+            notice(settings, &progress::summary(outcome.written, self.schema.noun, out));
         }
         Ok(outcome)
     }

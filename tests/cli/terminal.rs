@@ -87,6 +87,11 @@ fn a_run_written_to_out_on_a_terminal_ends_with_one_summary_line() {
         assert_eq!(screen, format!("funnels: {said} {}\r\n", file.display()), "{args}");
         assert!(fs::metadata(&file).unwrap().len() > 0, "{args}");
     }
+    // `--out -` is the terminal itself: the records, and nothing to sum up.
+    let (mut cmd, _home) = std_funnels(&sandbox.endpoint);
+    cmd.env("FUNNELS_TOKEN", "demo");
+    let screen = on_terminal(&cmd, r#""$FUNNELS" list --all -o csv --out -"#);
+    assert!(screen.starts_with("ext_id,name,") && !screen.contains("wrote"), "{screen:?}");
 }
 
 #[test]
