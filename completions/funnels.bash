@@ -83,7 +83,7 @@ _funnels() {
 
     case "${cmd}" in
         funnels)
-            opts="-o -v -q -h -V --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --color --verbose --quiet --dry-run --help --version list show check users login logout profiles completions man help"
+            opts="-o -v -q -h -V --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --no-pager --color --verbose --quiet --dry-run --help --version list show check users login logout profiles completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -149,7 +149,7 @@ _funnels() {
             return 0
             ;;
         funnels__subcmd__check)
-            opts="-o -v -q -h -V --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --color --verbose --quiet --dry-run --help --version"
+            opts="-o -v -q -h -V --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --no-pager --color --verbose --quiet --dry-run --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -215,7 +215,7 @@ _funnels() {
             return 0
             ;;
         funnels__subcmd__completions)
-            opts="-o -v -q -h -V --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --color --verbose --quiet --dry-run --help --version bash elvish fish powershell zsh"
+            opts="-o -v -q -h -V --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --no-pager --color --verbose --quiet --dry-run --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -435,7 +435,7 @@ _funnels() {
             return 0
             ;;
         funnels__subcmd__list)
-            opts="-o -v -q -h -V --filter --any --filter-json --sort --fields --limit --offset --page-size --all --count --no-header --stream --excel --explode --parallel --all-users --keep-going --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --color --verbose --quiet --dry-run --help --version"
+            opts="-o -v -q -h -V --filter --any --filter-json --sort --fields --limit --offset --page-size --all --count --no-header --stream --excel --explode --parallel --all-users --keep-going --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --no-pager --color --verbose --quiet --dry-run --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -533,7 +533,7 @@ _funnels() {
             return 0
             ;;
         funnels__subcmd__login)
-            opts="-o -v -q -h -V --login --password-stdin --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --color --verbose --quiet --dry-run --help --version"
+            opts="-o -v -q -h -V --login --password-stdin --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --no-pager --color --verbose --quiet --dry-run --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -603,7 +603,7 @@ _funnels() {
             return 0
             ;;
         funnels__subcmd__logout)
-            opts="-o -v -q -h -V --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --color --verbose --quiet --dry-run --help --version"
+            opts="-o -v -q -h -V --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --no-pager --color --verbose --quiet --dry-run --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -669,7 +669,7 @@ _funnels() {
             return 0
             ;;
         funnels__subcmd__man)
-            opts="-o -v -q -h -V --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --color --verbose --quiet --dry-run --help --version list show check users login logout profiles completions man"
+            opts="-o -v -q -h -V --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --no-pager --color --verbose --quiet --dry-run --help --version list show check users login logout profiles completions man"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -735,7 +735,7 @@ _funnels() {
             return 0
             ;;
         funnels__subcmd__profiles)
-            opts="-o -v -q -h -V --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --color --verbose --quiet --dry-run --help --version"
+            opts="-o -v -q -h -V --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --no-pager --color --verbose --quiet --dry-run --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -801,7 +801,7 @@ _funnels() {
             return 0
             ;;
         funnels__subcmd__show)
-            opts="-o -v -q -h -V --excel --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --color --verbose --quiet --dry-run --help --version"
+            opts="-o -v -q -h -V --excel --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --no-pager --color --verbose --quiet --dry-run --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -867,7 +867,7 @@ _funnels() {
             return 0
             ;;
         funnels__subcmd__users)
-            opts="-o -v -q -h -V --filter --any --filter-json --sort --fields --limit --offset --page-size --all --count --no-header --stream --excel --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --color --verbose --quiet --dry-run --help --version"
+            opts="-o -v -q -h -V --filter --any --filter-json --sort --fields --limit --offset --page-size --all --count --no-header --stream --excel --profile --config --platform --endpoint --token-file --token-stdin --user-id --output --out --timeout --retries --max-wait --no-pager --color --verbose --quiet --dry-run --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_funnels_global_optspecs
-    string join \n profile= config= platform= endpoint= token-file= token-stdin user-id= o/output= out= timeout= retries= max-wait= color= v/verbose q/quiet dry-run h/help V/version
+    string join \n profile= config= platform= endpoint= token-file= token-stdin user-id= o/output= out= timeout= retries= max-wait= no-pager color= v/verbose q/quiet dry-run h/help V/version
 end
 
 function __fish_funnels_needs_command
@@ -45,6 +45,7 @@ complete -c funnels -n "__fish_funnels_needs_command" -l color -d 'When to use c
 always\t'Always colour'
 never\t'Never colour'"
 complete -c funnels -n "__fish_funnels_needs_command" -l token-stdin -d 'Read the access token from the first line of standard input'
+complete -c funnels -n "__fish_funnels_needs_command" -l no-pager -d 'Never send table output through a pager. Otherwise a table taller than the terminal goes through FUNNELS_PAGER, else PAGER, else `less -FRX` when installed; either variable set but empty turns paging off too'
 complete -c funnels -n "__fish_funnels_needs_command" -s v -l verbose -d 'One line per request on stderr; repeat (-vv) to show bodies too (secrets redacted)'
 complete -c funnels -n "__fish_funnels_needs_command" -s q -l quiet -d 'No notices or warnings on stderr, only errors'
 complete -c funnels -n "__fish_funnels_needs_command" -l dry-run -d 'Print the JSON-RPC request for the first page and exit; needs no token, sends nothing'
@@ -98,6 +99,7 @@ complete -c funnels -n "__fish_funnels_using_subcommand list" -l explode -d 'One
 complete -c funnels -n "__fish_funnels_using_subcommand list" -l all-users -d 'Agent accounts: the funnels of every client user'
 complete -c funnels -n "__fish_funnels_using_subcommand list" -l keep-going -d 'With --all-users: skip a failing user with a warning and exit 9 at the end'
 complete -c funnels -n "__fish_funnels_using_subcommand list" -l token-stdin -d 'Read the access token from the first line of standard input'
+complete -c funnels -n "__fish_funnels_using_subcommand list" -l no-pager -d 'Never send table output through a pager. Otherwise a table taller than the terminal goes through FUNNELS_PAGER, else PAGER, else `less -FRX` when installed; either variable set but empty turns paging off too'
 complete -c funnels -n "__fish_funnels_using_subcommand list" -s v -l verbose -d 'One line per request on stderr; repeat (-vv) to show bodies too (secrets redacted)'
 complete -c funnels -n "__fish_funnels_using_subcommand list" -s q -l quiet -d 'No notices or warnings on stderr, only errors'
 complete -c funnels -n "__fish_funnels_using_subcommand list" -l dry-run -d 'Print the JSON-RPC request for the first page and exit; needs no token, sends nothing'
@@ -125,6 +127,7 @@ always\t'Always colour'
 never\t'Never colour'"
 complete -c funnels -n "__fish_funnels_using_subcommand show" -l excel -d 'With -o csv: a file for spreadsheets (a UTF-8 BOM first; a cell starting with = + - @, tab or CR gets a leading \')'
 complete -c funnels -n "__fish_funnels_using_subcommand show" -l token-stdin -d 'Read the access token from the first line of standard input'
+complete -c funnels -n "__fish_funnels_using_subcommand show" -l no-pager -d 'Never send table output through a pager. Otherwise a table taller than the terminal goes through FUNNELS_PAGER, else PAGER, else `less -FRX` when installed; either variable set but empty turns paging off too'
 complete -c funnels -n "__fish_funnels_using_subcommand show" -s v -l verbose -d 'One line per request on stderr; repeat (-vv) to show bodies too (secrets redacted)'
 complete -c funnels -n "__fish_funnels_using_subcommand show" -s q -l quiet -d 'No notices or warnings on stderr, only errors'
 complete -c funnels -n "__fish_funnels_using_subcommand show" -l dry-run -d 'Print the JSON-RPC request for the first page and exit; needs no token, sends nothing'
@@ -151,6 +154,7 @@ complete -c funnels -n "__fish_funnels_using_subcommand check" -l color -d 'When
 always\t'Always colour'
 never\t'Never colour'"
 complete -c funnels -n "__fish_funnels_using_subcommand check" -l token-stdin -d 'Read the access token from the first line of standard input'
+complete -c funnels -n "__fish_funnels_using_subcommand check" -l no-pager -d 'Never send table output through a pager. Otherwise a table taller than the terminal goes through FUNNELS_PAGER, else PAGER, else `less -FRX` when installed; either variable set but empty turns paging off too'
 complete -c funnels -n "__fish_funnels_using_subcommand check" -s v -l verbose -d 'One line per request on stderr; repeat (-vv) to show bodies too (secrets redacted)'
 complete -c funnels -n "__fish_funnels_using_subcommand check" -s q -l quiet -d 'No notices or warnings on stderr, only errors'
 complete -c funnels -n "__fish_funnels_using_subcommand check" -l dry-run -d 'Print the JSON-RPC request for the first page and exit; needs no token, sends nothing'
@@ -190,6 +194,7 @@ complete -c funnels -n "__fish_funnels_using_subcommand users" -l no-header -d '
 complete -c funnels -n "__fish_funnels_using_subcommand users" -l stream -d 'With ndjson, csv or tsv: write each page as it arrives'
 complete -c funnels -n "__fish_funnels_using_subcommand users" -l excel -d 'With -o csv: a file for spreadsheets (a UTF-8 BOM first; a cell starting with = + - @, tab or CR gets a leading \')'
 complete -c funnels -n "__fish_funnels_using_subcommand users" -l token-stdin -d 'Read the access token from the first line of standard input'
+complete -c funnels -n "__fish_funnels_using_subcommand users" -l no-pager -d 'Never send table output through a pager. Otherwise a table taller than the terminal goes through FUNNELS_PAGER, else PAGER, else `less -FRX` when installed; either variable set but empty turns paging off too'
 complete -c funnels -n "__fish_funnels_using_subcommand users" -s v -l verbose -d 'One line per request on stderr; repeat (-vv) to show bodies too (secrets redacted)'
 complete -c funnels -n "__fish_funnels_using_subcommand users" -s q -l quiet -d 'No notices or warnings on stderr, only errors'
 complete -c funnels -n "__fish_funnels_using_subcommand users" -l dry-run -d 'Print the JSON-RPC request for the first page and exit; needs no token, sends nothing'
@@ -218,6 +223,7 @@ always\t'Always colour'
 never\t'Never colour'"
 complete -c funnels -n "__fish_funnels_using_subcommand login" -l password-stdin -d 'Read the password from the first line of standard input'
 complete -c funnels -n "__fish_funnels_using_subcommand login" -l token-stdin -d 'Read the access token from the first line of standard input'
+complete -c funnels -n "__fish_funnels_using_subcommand login" -l no-pager -d 'Never send table output through a pager. Otherwise a table taller than the terminal goes through FUNNELS_PAGER, else PAGER, else `less -FRX` when installed; either variable set but empty turns paging off too'
 complete -c funnels -n "__fish_funnels_using_subcommand login" -s v -l verbose -d 'One line per request on stderr; repeat (-vv) to show bodies too (secrets redacted)'
 complete -c funnels -n "__fish_funnels_using_subcommand login" -s q -l quiet -d 'No notices or warnings on stderr, only errors'
 complete -c funnels -n "__fish_funnels_using_subcommand login" -l dry-run -d 'Print the JSON-RPC request for the first page and exit; needs no token, sends nothing'
@@ -244,6 +250,7 @@ complete -c funnels -n "__fish_funnels_using_subcommand logout" -l color -d 'Whe
 always\t'Always colour'
 never\t'Never colour'"
 complete -c funnels -n "__fish_funnels_using_subcommand logout" -l token-stdin -d 'Read the access token from the first line of standard input'
+complete -c funnels -n "__fish_funnels_using_subcommand logout" -l no-pager -d 'Never send table output through a pager. Otherwise a table taller than the terminal goes through FUNNELS_PAGER, else PAGER, else `less -FRX` when installed; either variable set but empty turns paging off too'
 complete -c funnels -n "__fish_funnels_using_subcommand logout" -s v -l verbose -d 'One line per request on stderr; repeat (-vv) to show bodies too (secrets redacted)'
 complete -c funnels -n "__fish_funnels_using_subcommand logout" -s q -l quiet -d 'No notices or warnings on stderr, only errors'
 complete -c funnels -n "__fish_funnels_using_subcommand logout" -l dry-run -d 'Print the JSON-RPC request for the first page and exit; needs no token, sends nothing'
@@ -270,6 +277,7 @@ complete -c funnels -n "__fish_funnels_using_subcommand profiles" -l color -d 'W
 always\t'Always colour'
 never\t'Never colour'"
 complete -c funnels -n "__fish_funnels_using_subcommand profiles" -l token-stdin -d 'Read the access token from the first line of standard input'
+complete -c funnels -n "__fish_funnels_using_subcommand profiles" -l no-pager -d 'Never send table output through a pager. Otherwise a table taller than the terminal goes through FUNNELS_PAGER, else PAGER, else `less -FRX` when installed; either variable set but empty turns paging off too'
 complete -c funnels -n "__fish_funnels_using_subcommand profiles" -s v -l verbose -d 'One line per request on stderr; repeat (-vv) to show bodies too (secrets redacted)'
 complete -c funnels -n "__fish_funnels_using_subcommand profiles" -s q -l quiet -d 'No notices or warnings on stderr, only errors'
 complete -c funnels -n "__fish_funnels_using_subcommand profiles" -l dry-run -d 'Print the JSON-RPC request for the first page and exit; needs no token, sends nothing'
@@ -296,6 +304,7 @@ complete -c funnels -n "__fish_funnels_using_subcommand completions" -l color -d
 always\t'Always colour'
 never\t'Never colour'"
 complete -c funnels -n "__fish_funnels_using_subcommand completions" -l token-stdin -d 'Read the access token from the first line of standard input'
+complete -c funnels -n "__fish_funnels_using_subcommand completions" -l no-pager -d 'Never send table output through a pager. Otherwise a table taller than the terminal goes through FUNNELS_PAGER, else PAGER, else `less -FRX` when installed; either variable set but empty turns paging off too'
 complete -c funnels -n "__fish_funnels_using_subcommand completions" -s v -l verbose -d 'One line per request on stderr; repeat (-vv) to show bodies too (secrets redacted)'
 complete -c funnels -n "__fish_funnels_using_subcommand completions" -s q -l quiet -d 'No notices or warnings on stderr, only errors'
 complete -c funnels -n "__fish_funnels_using_subcommand completions" -l dry-run -d 'Print the JSON-RPC request for the first page and exit; needs no token, sends nothing'
@@ -322,6 +331,7 @@ complete -c funnels -n "__fish_funnels_using_subcommand man" -l color -d 'When t
 always\t'Always colour'
 never\t'Never colour'"
 complete -c funnels -n "__fish_funnels_using_subcommand man" -l token-stdin -d 'Read the access token from the first line of standard input'
+complete -c funnels -n "__fish_funnels_using_subcommand man" -l no-pager -d 'Never send table output through a pager. Otherwise a table taller than the terminal goes through FUNNELS_PAGER, else PAGER, else `less -FRX` when installed; either variable set but empty turns paging off too'
 complete -c funnels -n "__fish_funnels_using_subcommand man" -s v -l verbose -d 'One line per request on stderr; repeat (-vv) to show bodies too (secrets redacted)'
 complete -c funnels -n "__fish_funnels_using_subcommand man" -s q -l quiet -d 'No notices or warnings on stderr, only errors'
 complete -c funnels -n "__fish_funnels_using_subcommand man" -l dry-run -d 'Print the JSON-RPC request for the first page and exit; needs no token, sends nothing'

@@ -81,6 +81,12 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "SECS", value_parser = ranged::<0, 86_400>)]
     pub max_wait: Option<u64>,
 
+    /// Never send table output through a pager. Otherwise a table taller than the terminal goes
+    /// through FUNNELS_PAGER, else PAGER, else `less -FRX` when installed; either variable set but
+    /// empty turns paging off too.
+    #[arg(long, global = true)]
+    pub no_pager: bool,
+
     /// When to use colour: auto (terminal without NO_COLOR), always, never.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

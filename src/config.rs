@@ -20,6 +20,7 @@ use crate::cli::{ColorChoice, Format, GlobalArgs, Platform};
 use crate::credentials::TokenInputs;
 use crate::exit::{self, Exit, Failure};
 use crate::files;
+use crate::output::pager::Pager;
 use crate::rpc::ClientOptions;
 
 /// Built-in defaults of SPEC §2.
@@ -36,6 +37,13 @@ pub const PAGE_SIZE_RANGE: RangeInclusive<u64> = 1..=10_000;
 pub const USER_ID_RANGE: RangeInclusive<u64> = 1..=(1 << 53);
 const MAX_CONNECT: Duration = Duration::from_secs(10);
 const MAX_BODY: u64 = 256 * 1024 * 1024;
+/// A run shorter than this shows no progress line (SPEC §2: "more than about a second").
+const PROGRESS_AFTER: Duration = Duration::from_secs(1);
+/// The size assumed for a terminal that reports none (`script`, some `docker exec -t`, serial
+/// consoles report 0×0) and has no `COLUMNS`/`LINES` either: the classic VT100 screen.
+const FALLBACK_SIZE: (u16, u16) = (80, 24);
+/// The pager used when neither `FUNNELS_PAGER` nor `PAGER` is set, as git does.
+const DEFAULT_PAGER: &str = "less -FRX";
 
 /// Everything the commands need to know, settled.
 #[derive(Debug)]
@@ -75,6 +83,18 @@ pub struct Settings {
     pub width: Option<u16>,
     /// Output goes to a terminal (stdout without `--out`).
     pub stdout_tty: bool,
+    /// Standard error is a terminal.
+    pub stderr_tty: bool,
+    /// The progress line and the `--out` summary may be shown (SPEC §2): stderr is a terminal,
+    /// and neither `-q` nor `-v` is given. Commands add their own conditions (`--stream` to a
+    /// terminal stdout).
+    pub progress: bool,
+    /// How long a run goes before the progress line appears (about a second; a hidden knob,
+    /// `FUNNELS_PROGRESS_AFTER_MS`, shortens it for tests).
+    pub progress_after: Duration,
+    /// The pager for table output taller than the screen (SPEC §2): `Some` only when stdout is a
+    /// terminal, the format is `table`, `--no-pager` is not given and a pager command was found.
+    pub pager: Option<Pager>,
     pub stdin_tty: bool,
     /// How long a pipe or FIFO read as a local file may send nothing (SPEC §2: 10 s).
     pub pipe_wait: Duration,
@@ -143,6 +163,9 @@ struct Profile {
 /// Reads the environment and the config file and settles every policy.
 pub fn settle(args: &GlobalArgs) -> anyhow::Result<Settings> {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    if args.quiet && args.verbose > 0 {
+        return Err(exit::usage("-q (only errors) and -v (a line per request) contradict each other; use one"));
+    }
     let home = Xdg::new().ok();
     let pipe_wait = knob_ms("FUNNELS_PIPE_WAIT_MS", files::PIPE_WAIT);
 
@@ -190,7 +213,16 @@ pub fn settle(args: &GlobalArgs) -> anyhow::Result<Settings> {
             env("NO_COLOR").is_none() && (stdout_tty || env("CLICOLOR_FORCE").is_some_and(|v| v != "0"))
         }
     };
-    let width = if stdout_tty { comfy_table::Table::new().width() } else { None };
+    let size = if stdout_tty { Some(terminal_size(&env)) } else { None };
+    let width = size.map(|(columns, _)| columns);
+    let format = args.output.or(profile.output).unwrap_or(Format::Table);
+    let pager = match size {
+        Some((_, rows)) if format == Format::Table && !args.no_pager => {
+            pager_command(&|name| std::env::var(name).ok()).map(|command| Pager { command, rows })
+        }
+        _ => None,
+    };
+    let stderr_tty = std::io::stderr().is_terminal();
 
     let stdin_tty = std::io::stdin().is_terminal();
     let token = TokenInputs {
@@ -222,7 +254,7 @@ pub fn settle(args: &GlobalArgs) -> anyhow::Result<Settings> {
         token,
         user_id: user_id.map(|(id, _)| id),
         user_id_origin: user_id.map(|(_, origin)| origin),
-        format: args.output.or(profile.output).unwrap_or(Format::Table),
+        format,
         out: args.out.clone(),
         page_size: page_size.map(|(size, _)| size),
         client: ClientOptions {
@@ -244,9 +276,59 @@ pub fn settle(args: &GlobalArgs) -> anyhow::Result<Settings> {
         color,
         width,
         stdout_tty,
+        stderr_tty,
+        progress: stderr_tty && !args.quiet && args.verbose == 0,
+        progress_after: knob_ms("FUNNELS_PROGRESS_AFTER_MS", PROGRESS_AFTER),
+        pager,
         stdin_tty,
         pipe_wait,
     })
+}
+
+/// The terminal's size behind standard output as (columns, rows). A terminal that reports 0 for
+/// either (`script`, some `docker exec -t`, serial consoles) gets `COLUMNS` or `LINES` from the
+/// environment instead, then 80×24: a table fitted to a width of 0 had one character per column.
+fn terminal_size(env: &dyn Fn(&str) -> Option<String>) -> (u16, u16) {
+    #[cfg(unix)]
+    let reported = rustix::termios::tcgetwinsize(std::io::stdout()).map_or((0, 0), |size| (size.ws_col, size.ws_row));
+    #[cfg(not(unix))]
+    let reported = (comfy_table::Table::new().width().unwrap_or(0), 0);
+    size_or_fallback(reported, env)
+}
+
+/// `reported` with each 0 replaced by its variable (a whole number ≥ 1), else by [`FALLBACK_SIZE`].
+fn size_or_fallback((columns, rows): (u16, u16), env: &dyn Fn(&str) -> Option<String>) -> (u16, u16) {
+    let pick = |reported: u16, var: &str, fallback: u16| match reported {
+        0 => env(var).and_then(|v| v.trim().parse::<u16>().ok()).filter(|&n| n > 0).unwrap_or(fallback),
+        n => n,
+    };
+    (pick(columns, "COLUMNS", FALLBACK_SIZE.0), pick(rows, "LINES", FALLBACK_SIZE.1))
+}
+
+/// The pager command (SPEC §2): `FUNNELS_PAGER`, else `PAGER`, else `less -FRX` when `less` is on
+/// the `PATH`. The first variable that is set decides: set but empty (or blank), it turns paging
+/// off, as git's `GIT_PAGER` and `PAGER` do.
+fn pager_command(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    for name in ["FUNNELS_PAGER", "PAGER"] {
+        if let Some(value) = env(name) {
+            let value = value.trim();
+            return (!value.is_empty()).then(|| value.to_owned());
+        }
+    }
+    let path = env("PATH")?;
+    std::env::split_paths(&path).any(|dir| is_executable(&dir.join("less"))).then(|| DEFAULT_PAGER.to_owned())
+}
+
+fn is_executable(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        path.with_extension("exe").is_file()
+    }
 }
 
 /// A numeric profile key, as written in the file.
@@ -589,6 +671,43 @@ mod tests {
             let err = settle(None, None, Some(value)).unwrap_err();
             assert_eq!(err.to_string(), format!("bad {place}: must be 1..=3600, not {value}"));
             assert_eq!(exit::classify(&err).exit, Exit::Config);
+        }
+    }
+
+    #[test]
+    fn a_terminal_that_reports_no_size_gets_columns_and_lines_then_80_by_24() {
+        let vars = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+        };
+        assert_eq!(size_or_fallback((0, 0), &vars(&[])), (80, 24));
+        assert_eq!(size_or_fallback((0, 0), &vars(&[("COLUMNS", "132"), ("LINES", "50")])), (132, 50));
+        assert_eq!(size_or_fallback((100, 40), &vars(&[("COLUMNS", "132"), ("LINES", "50")])), (100, 40));
+        assert_eq!(size_or_fallback((0, 40), &vars(&[("COLUMNS", "0"), ("LINES", "x")])), (80, 40));
+        assert_eq!(size_or_fallback((0, 0), &vars(&[("COLUMNS", " 60 "), ("LINES", "99999999")])), (60, 24));
+    }
+
+    #[test]
+    fn the_first_pager_variable_set_decides_and_empty_turns_paging_off() {
+        let vars = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+        };
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(pager_command(&vars(&[("FUNNELS_PAGER", "most"), ("PAGER", "more")])).as_deref(), Some("most"));
+        assert_eq!(pager_command(&vars(&[("PAGER", "more")])).as_deref(), Some("more"));
+        assert_eq!(pager_command(&vars(&[("FUNNELS_PAGER", ""), ("PAGER", "more")])), None);
+        assert_eq!(pager_command(&vars(&[("FUNNELS_PAGER", " "), ("PATH", "/usr/bin:/bin")])), None);
+        assert_eq!(pager_command(&vars(&[("PAGER", "")])), None);
+        // No variable: `less -FRX` only when a `less` is on the PATH.
+        let path = dir.path().display().to_string();
+        let without = move |name: &str| (name == "PATH").then(|| path.clone());
+        assert_eq!(pager_command(&without), None);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let less = dir.path().join("less");
+            std::fs::write(&less, "#!/bin/sh\n").unwrap();
+            std::fs::set_permissions(&less, std::fs::Permissions::from_mode(0o755)).unwrap();
+            assert_eq!(pager_command(&without).as_deref(), Some(DEFAULT_PAGER));
         }
     }
 

@@ -13,6 +13,7 @@ pub mod files;
 pub mod model;
 pub mod output;
 pub mod pager;
+pub mod progress;
 pub mod query;
 pub mod redact;
 pub mod rpc;

@@ -12,6 +12,7 @@ use crate::exit::{self, Exit, Failure, Scope};
 use crate::model::{CustomerUser, Funnel};
 use crate::output::{Cell, Record, STAGES_FIELD};
 use crate::pager::Outcome;
+use crate::progress::Progress;
 use crate::query::{self, FUNNELS, Schema, USERS};
 use crate::redact;
 use crate::rpc::{self, Client};
@@ -122,7 +123,7 @@ fn all_users(
     let users_listing = Arc::new(users_listing(settings)?);
     let mut users: Vec<CustomerUser> = Vec::new();
     users_listing
-        .fetch(client, None, |page| {
+        .fetch(client, None, &Progress::off(), |page| {
             users.extend(page);
             Ok(())
         })
@@ -143,14 +144,15 @@ fn all_users(
         super::print_count(settings, sum)?;
     } else {
         let options = listing.output_options(settings, args.explode, &["user_id"]);
-        outcome = listing.emit::<UserFunnel, _>(settings, options, |sink| {
+        outcome = listing.emit::<UserFunnel, _>(settings, options, |progress, sink| {
             let mut total = Outcome::default();
-            for &id in &ids {
+            for (index, &id) in ids.iter().enumerate() {
+                progress.part(index as u64, ids.len() as u64, "users");
                 // Without --stream a user's funnels are held back until all its pages arrived, so
                 // that a skipped user leaves nothing behind.
                 let mut held: Vec<UserFunnel> = Vec::new();
                 let result = user_param(id).and_then(|user| {
-                    listing.fetch::<Funnel>(client, Some(user), |page| {
+                    listing.fetch::<Funnel>(client, Some(user), progress, |page| {
                         let page = page.into_iter().map(|funnel| UserFunnel { user_id: id, funnel });
                         if listing.stream {
                             sink(page.collect())

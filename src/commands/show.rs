@@ -48,7 +48,10 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> anyhow::Result<Exit> {
     };
     let mut dest = Destination::open(settings.out.as_deref())?;
     match settings.format {
-        Format::Table | Format::Json => output::write_show(&funnel, &options, &mut dest),
+        Format::Table => output::pager::write_through(settings.pager.as_ref(), &mut dest, |mut w| {
+            output::write_show(&funnel, &options, &mut w)
+        }),
+        Format::Json => output::write_show(&funnel, &options, &mut dest),
         Format::Ndjson | Format::Csv | Format::Tsv => {
             let mut out = Output::new(options, &mut dest);
             out.records(std::slice::from_ref(&funnel)).and_then(|()| out.finish().map(drop))

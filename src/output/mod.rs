@@ -12,6 +12,7 @@
 mod delimited;
 pub mod destination;
 mod json;
+pub mod pager;
 pub mod sanitize;
 mod table;
 #[cfg(test)]

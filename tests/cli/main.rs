@@ -23,4 +23,6 @@ mod sandbox_fidelity;
 mod session;
 #[cfg(unix)]
 mod signals;
+#[cfg(unix)]
+mod terminal;
 mod vendor_response;
