@@ -15,7 +15,7 @@ use funnels::redact;
 fn main() -> ExitCode {
     // First of all: SIGINT, SIGTERM and SIGHUP leave no temporary `--out` file behind and end with
     // 130, 143 or 129.
-    let _ = funnels::signals::install(funnels::output::destination::abandon);
+    let _ = funnels::signals::install(after_signal);
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) if !err.use_stderr() || err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
@@ -36,6 +36,12 @@ fn main() -> ExitCode {
             report(&format!("{err:#}"), verdict.hint.as_deref(), verdict.exit)
         }
     }
+}
+
+/// What a signal undoes before the process exits: the temporary `--out` file, the progress line.
+fn after_signal() {
+    funnels::output::destination::abandon();
+    funnels::progress::erase_after_signal();
 }
 
 /// `funnels: error: …` and an optional `hint: …`, made safe for a terminal.

@@ -64,6 +64,18 @@ struct Wait {
     since: Instant,
 }
 
+/// The line on screen now, for [`erase_after_signal`]: a signal ends the process without running
+/// any destructor, so the run's own [`Progress`] cannot erase it then.
+static SHOWN: Mutex<Option<ProgressBar>> = Mutex::new(None);
+
+/// Erases the progress line if one is on screen; the signal handler calls it before the process
+/// exits, so that a Ctrl-C, SIGTERM or SIGHUP leaves the prompt on a clean line.
+pub fn erase_after_signal() {
+    if let Some(bar) = lock(&SHOWN).take() {
+        bar.finish_and_clear();
+    }
+}
+
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -142,6 +154,7 @@ impl Progress {
             };
             shared.ended.notify_all();
             if shown {
+                lock(&SHOWN).take();
                 shared.bar.finish_and_clear();
             }
         }
@@ -167,6 +180,7 @@ impl Shared {
         }
         self.bar.set_draw_target(ProgressDrawTarget::stderr());
         self.bar.enable_steady_tick(TICK);
+        *lock(&SHOWN) = Some(self.bar.clone());
     }
 }
 

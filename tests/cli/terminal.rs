@@ -334,3 +334,28 @@ fn a_terminal_that_reports_0x0_gets_a_table_fitted_to_columns_then_80() {
         assert!(screen.contains("│ ext_id ┆ name"), "whole words in the header: {screen}");
     }
 }
+
+#[test]
+fn a_signal_while_the_progress_line_shows_erases_it_before_exiting() {
+    let sandbox = Sandbox::start_with(&["--funnels", "600", "--latency-ms", "300"], Stdio::null());
+    let dir = tempfile::tempdir().unwrap();
+    let (mut cmd, _home) = std_funnels(&sandbox.endpoint);
+    cmd.env("FUNNELS_TOKEN", "demo").env("FUNNELS_PROGRESS_AFTER_MS", "50");
+    let line = format!(
+        r#"TERM=xterm sh -c 'echo "pid=$$"; exec "$FUNNELS" list --all --page-size 50 -o csv --out "{}"'; echo "exit=$?""#,
+        dir.path().join("out.csv").display()
+    );
+    let terminal = Terminal::run(&cmd, &line);
+    terminal.wait_for(" of 600 funnels, ");
+    let screen = terminal.screen();
+    let pid = screen.split("pid=").nth(1).and_then(|rest| rest.lines().next()).unwrap().trim().to_owned();
+    let status = Command::new("sh").args(["-c", &format!("kill -TERM {pid}")]).status().unwrap();
+    assert!(status.success());
+    terminal.wait_for("exit=");
+    let screen = terminal.screen();
+    let end = screen.find("exit=").unwrap();
+    let last_line = screen[..end].rfind(" of 600 funnels, ").unwrap();
+    assert!(screen[last_line..end].contains(ERASE), "the line stays on the screen: {screen:?}");
+    assert!(screen[end..].starts_with("exit=143"), "{screen:?}");
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0, "a temporary file was left behind");
+}
