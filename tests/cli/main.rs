@@ -5,6 +5,7 @@
 mod agents;
 mod common;
 mod errors;
+mod help_and_completion;
 mod hostile_server;
 mod hostile_text;
 mod integrity;
