@@ -145,8 +145,12 @@ pub enum Command {
     Logout,
 
     /// Print a completion script for SHELL.
+    ///
+    /// The script asks funnels itself on every TAB (so `funnels` must be on PATH): subcommands,
+    /// options, formats, the fields of --fields (after a comma too), --sort keys with :asc/:desc,
+    /// the fields of --filter and the profiles of the config file.
     #[command(
-        after_help = "Examples:\n  funnels completions bash > ~/.local/share/bash-completion/completions/funnels"
+        after_help = "Examples:\n  funnels completions bash > ~/.local/share/bash-completion/completions/funnels\n  funnels completions zsh > ~/.zfunc/_funnels    # a folder on $fpath, before compinit\n  funnels completions fish > ~/.config/fish/completions/funnels.fish"
     )]
     Completions(CompletionsArgs),
 

@@ -347,8 +347,8 @@ output written but known to be incomplete (offset ceiling; users skipped by \-\-
 \fB10\fR
 not found (show with an unknown ext_id)
 .TP
-\fB130\fR
-interrupted
+\fB129\fR, \fB130\fR, \fB143\fR
+hung up, interrupted, terminated (SIGHUP, SIGINT, SIGTERM); a temporary \-\-out file is removed first
 .SH ENVIRONMENT
 .TP
 \fBFUNNELS_TOKEN\fR
@@ -359,6 +359,9 @@ file holding the access token; below FUNNELS_TOKEN and \-\-token\-file
 .TP
 \fBFUNNELS_PROFILE\fR, \fBFUNNELS_CONFIG\fR, \fBFUNNELS_PLATFORM\fR, \fBFUNNELS_ENDPOINT\fR, \fBFUNNELS_USER_ID\fR, \fBFUNNELS_OUTPUT\fR, \fBFUNNELS_TIMEOUT\fR, \fBFUNNELS_RETRIES\fR
 defaults for \-\-profile, \-\-config, \-\-platform, \-\-endpoint, \-\-user\-id, \-\-output, \-\-timeout and \-\-retries; a flag beats its variable, which beats the config profile
+.TP
+\fBFUNNELS_COMPLETE\fR
+set to a shell name by the completion scripts: print completions for the words after \-\- instead of running
 .TP
 \fBNO_COLOR\fR, \fBCLICOLOR_FORCE\fR
 with \-\-color auto: no colour when NO_COLOR is set; colour even off a terminal when CLICOLOR_FORCE is set
