@@ -365,6 +365,18 @@ mod tests {
     }
 
     #[test]
+    fn config_values_are_read_in_any_case_and_a_bad_one_lists_the_valid_ones() {
+        use super::{Format, Platform};
+        assert_eq!(serde_json::from_str::<Format>("\"NdJson\"").unwrap(), Format::Ndjson);
+        assert_eq!(serde_json::from_str::<Platform>("\"CallGear\"").unwrap(), Platform::Callgear);
+        let err = serde_json::from_str::<Format>("\"xml\"").unwrap_err().to_string();
+        assert!(
+            err.starts_with("unknown value `xml`, expected one of `table`, `json`, `ndjson`, `csv`, `tsv`"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn ranged_numbers_name_their_range_whatever_is_wrong() {
         use super::ranged;
         assert_eq!(ranged::<1, 3600>("3600"), Ok(3600));

@@ -31,7 +31,8 @@ pub const SHELLS: [(Shell, &str); 5] = [
 
 /// Where each global option means something (SPEC §2 "Where options apply"). Every command accepts
 /// every global option (it may come from the environment or a profile); a command's help shows
-/// only those listed for it here. `profiles` and `--no-pager` are listed ahead of their arrival.
+/// only those listed for it here. `profiles`, `--no-pager` and `--excel` (should it be global) are
+/// listed ahead of their arrival; a global option missing here fails a unit test.
 const APPLIES: &[(&str, &[&str])] = &[
     ("profile", &["list", "show", "check", "users", "login", "logout", "profiles"]),
     ("config", &["list", "show", "check", "users", "login", "logout", "profiles"]),
@@ -46,6 +47,7 @@ const APPLIES: &[(&str, &[&str])] = &[
     ("retries", &["list", "show", "check", "users", "login", "logout"]),
     ("max_wait", &["list", "show", "check", "users"]),
     ("no_pager", &["list", "show", "users"]),
+    ("excel", &["list", "show", "users"]),
     ("color", &["list", "show", "users"]),
     ("verbose", &["list", "show", "check", "users", "login", "logout"]),
     ("quiet", &["list", "show", "check", "users", "login", "logout", "profiles"]),
