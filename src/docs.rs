@@ -63,10 +63,10 @@ pub fn command() -> clap::Command {
 fn present(cmd: clap::Command) -> clap::Command {
     let mut cmd = cmd
         .mut_subcommand("list", |sub| {
-            query_help(sub, &FUNNELS, &["name=Main", "'name like %Sales%'", "'ext_id in 1,2,3'"])
+            query_help(sub, &FUNNELS, ["name=Main", "'name like %Sales%'", "'ext_id in 1,2,3'"])
         })
         .mut_subcommand("users", |sub| {
-            query_help(sub, &USERS, &["'name ilike %shop%'", "'customer_id in 1,2,3'", "id=42"])
+            query_help(sub, &USERS, ["'name ilike %shop%'", "'customer_id in 1,2,3'", "id=42"])
         })
         .mut_subcommand("show", |sub| {
             let about = sub.get_about().map(ToString::to_string).unwrap_or_default();
@@ -94,7 +94,7 @@ fn present(cmd: clap::Command) -> clap::Command {
 
 /// `--filter`, `--sort` and `--fields` of a paged listing, with the fields, sort keys, operators
 /// and examples of its own record type, and their completers.
-fn query_help(sub: clap::Command, schema: &'static Schema, examples: &[&str]) -> clap::Command {
+fn query_help(sub: clap::Command, schema: &'static Schema, examples: [&str; 3]) -> clap::Command {
     let (text, numbers): (Vec<&str>, Vec<&str>) =
         schema.filterable().partition(|name| schema.field(name).is_some_and(|f| f.kind == Kind::Text));
     let mut kinds = Vec::new();
@@ -270,6 +270,12 @@ pub fn completion(shell: Shell) -> Vec<u8> {
     if let Some(env) = Shells::builtins().completer(&shell.to_string()) {
         let _ = env.write_registration(complete::VAR, "funnels", "funnels", "funnels", &mut out);
     }
+    if shell == Shell::Bash {
+        // Sort keys hold a `:`, where bash splits words: complete the whole word instead.
+        let clap = String::from_utf8_lossy(&out)
+            .replace("-F _clap_complete_funnels funnels", "-F _funnels_whole_word funnels");
+        out = format!("{BASH_WHOLE_WORD}{clap}").into_bytes();
+    }
     if shell == Shell::Zsh {
         // clap_complete's script is made to be sourced. Installed as `_funnels` on $fpath, its body
         // runs as the completion function on the first TAB and would only register the completer
@@ -278,6 +284,32 @@ pub fn completion(shell: Shell) -> Vec<u8> {
     }
     out
 }
+
+/// bash splits the word under the cursor at `:` (COMP_WORDBREAKS), so `--sort name:d` reaches a
+/// completion function as `name`, `:`, `d`. This joins the pieces back (those the line shows
+/// without a blank between them), asks clap_complete's function for the whole word, and hands
+/// bash back only what follows the last `:`, the part bash replaces.
+const BASH_WHOLE_WORD: &str = r#"
+_funnels_whole_word() {
+    local line="${COMP_LINE:0:COMP_POINT}"
+    local whole="${line##*[[:blank:]]}"
+    local joined="${COMP_WORDS[COMP_CWORD]}" first=$COMP_CWORD
+    while [[ "$joined" != "$whole" && $first -gt 1 && ${#joined} -lt ${#whole} ]]; do
+        first=$((first - 1))
+        joined="${COMP_WORDS[first]}$joined"
+    done
+    if [[ "$whole" != *:* || "$joined" != "$whole" || $first -eq $COMP_CWORD ]]; then
+        _clap_complete_funnels "$@"
+        return
+    fi
+    local COMP_WORDS=("${COMP_WORDS[@]:0:first}" "$whole") COMP_CWORD=$first
+    _clap_complete_funnels "$1" "$whole" "${COMP_WORDS[first - 1]}"
+    local i colon="${whole%"${whole##*:}"}"
+    for i in "${!COMPREPLY[@]}"; do
+        COMPREPLY[i]="${COMPREPLY[i]#"$colon"}"
+    done
+}
+"#;
 
 const ZSH_AUTOLOAD_BRIDGE: &str = r#"if [[ "${funcstack[1]}" == "_funnels" ]]; then
     _clap_dynamic_completer_funnels "$@"

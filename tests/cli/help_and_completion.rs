@@ -199,9 +199,10 @@ fn show_help_names_what_each_format_prints() {
     }
 }
 
-/// The long options a help text lists.
+/// The long options a help text lists (on the lines that start with an option).
 fn options_in(text: &str) -> Vec<String> {
     text.lines()
+        .filter(|line| line.trim_start().starts_with('-'))
         .filter_map(|line| line.trim_start().split(' ').find(|w| w.starts_with("--")))
         .map(|w| w.trim_end_matches([',', '.']).to_owned())
         .collect()
@@ -214,7 +215,7 @@ fn each_command_help_shows_only_the_global_options_that_apply() {
         logout,
         ["--help", "--version", "--profile", "--config", "--timeout", "--retries", "--verbose", "--quiet", "--dry-run"]
     );
-    let completions = options_in(&help(&["completions", "--help"]));
+    let completions = options_in(&help(&["completions", "-h"]));
     assert_eq!(completions, ["--help", "--version", "--out"]);
     let list = options_in(&help(&["list", "-h"]));
     for option in ["--out", "--output", "--max-wait", "--user-id", "--color", "--token-file"] {
@@ -278,19 +279,37 @@ fn shell(program: &str, home: &Path, env: &[(&str, &str)]) -> Command {
     cmd
 }
 
-/// What bash's completion function from completions/funnels.bash answers for `words` (the last is
-/// the word being completed), one candidate per entry.
-fn bash_complete(home: &Path, env: &[(&str, &str)], words: &[&str]) -> Vec<String> {
+/// What the completion function completions/funnels.bash registers answers for `line` with the
+/// cursor at its end, one candidate per entry. The words reach it as bash splits them: at blanks,
+/// and at `:` (COMP_WORDBREAKS), which bash then replaces only the text after.
+fn bash_complete(home: &Path, env: &[(&str, &str)], line: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for word in line.split_whitespace() {
+        let mut pieces = word.split(':').peekable();
+        while let Some(piece) = pieces.next() {
+            if !piece.is_empty() {
+                words.push(piece.to_owned());
+            }
+            if pieces.peek().is_some() {
+                words.push(":".to_owned());
+            }
+        }
+    }
+    if line.ends_with(' ') {
+        words.push(String::new());
+    }
+    let current = words.last().filter(|w| *w != ":").cloned().unwrap_or_default();
     let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
     let program = format!(
-        "source '{}' || exit 9\n\
-         complete -p funnels >/dev/null || exit 8\n\
+        "source '{script}' || exit 9\n\
+         function=$(complete -p funnels | sed -n 's/.* -F \\([^ ]*\\) .*/\\1/p')\n\
+         [ -n \"$function\" ] || exit 8\n\
          COMP_WORDS=({words}); COMP_CWORD=$(( ${{#COMP_WORDS[@]}} - 1 )); COMP_TYPE=9\n\
-         COMP_LINE=\"${{COMP_WORDS[*]}}\"; COMP_POINT=${{#COMP_LINE}}\n\
-         _clap_complete_funnels funnels \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"\n\
+         COMP_LINE='{line}'; COMP_POINT=${{#COMP_LINE}}\n\
+         \"$function\" funnels '{current}' \"${{COMP_WORDS[COMP_CWORD-1]}}\"\n\
          printf '%s\\n' \"${{COMPREPLY[@]}}\"",
-        script("funnels.bash").display(),
-        words = quoted.join(" ")
+        script = script("funnels.bash").display(),
+        words = quoted.join(" "),
     );
     let out = shell("bash", home, env).args(["--norc", "--noprofile", "-c", &program]).output().unwrap();
     assert!(out.status.success(), "bash: {}", String::from_utf8_lossy(&out.stderr));
@@ -300,57 +319,71 @@ fn bash_complete(home: &Path, env: &[(&str, &str)], words: &[&str]) -> Vec<Strin
 #[test]
 fn bash_completes_field_names_after_the_last_comma() {
     let home = tempfile::tempdir().unwrap();
-    let complete = |words: &[&str]| bash_complete(home.path(), &[], words);
-    assert_eq!(complete(&["funnels", "list", "--fields", "na"]), ["name"]);
-    assert_eq!(complete(&["funnels", "list", "--fields", "ext_id,na"]), ["ext_id,name"]);
-    assert_eq!(complete(&["funnels", "list", "--fields", "ext_id,"]), ["ext_id,name", "ext_id,stages"]);
-    assert_eq!(complete(&["funnels", "users", "--fields", "c"]), ["customer_id"]);
+    let complete = |line: &str| bash_complete(home.path(), &[], line);
+    assert_eq!(complete("funnels list --fields na"), ["name"]);
+    assert_eq!(complete("funnels list --fields ext_id,na"), ["ext_id,name"]);
+    assert_eq!(complete("funnels list --fields ext_id,"), ["ext_id,name", "ext_id,stages"]);
+    assert_eq!(complete("funnels users --fields c"), ["customer_id"]);
 }
 
 #[test]
 fn bash_completes_sort_keys_and_filter_fields_of_the_command() {
     let home = tempfile::tempdir().unwrap();
-    let complete = |words: &[&str]| bash_complete(home.path(), &[], words);
-    assert_eq!(complete(&["funnels", "list", "--sort", "na"]), ["name", "name:asc", "name:desc"]);
+    let complete = |line: &str| bash_complete(home.path(), &[], line);
+    assert_eq!(complete("funnels list --sort na"), ["name", "name:asc", "name:desc"]);
     assert_eq!(
-        complete(&["funnels", "users", "--sort", ""]),
+        complete("funnels users --sort "),
         ["name", "name:asc", "name:desc", "customer_id", "customer_id:asc", "customer_id:desc"]
     );
-    assert_eq!(complete(&["funnels", "list", "--filter", ""]), ["ext_id", "name"]);
-    assert_eq!(complete(&["funnels", "users", "--filter", ""]), ["id", "name", "customer_id"]);
+    assert_eq!(complete("funnels list --filter "), ["ext_id", "name"]);
+    assert_eq!(complete("funnels users --filter "), ["id", "name", "customer_id"]);
+}
+
+#[test]
+fn bash_completes_a_sort_key_after_its_colon() {
+    let home = tempfile::tempdir().unwrap();
+    let complete = |line: &str| bash_complete(home.path(), &[], line);
+    // bash replaces only the text after the last `:`, so that is what comes back.
+    assert_eq!(complete("funnels list --sort name:d"), ["desc"]);
+    assert_eq!(complete("funnels list --sort name:"), ["asc", "desc"]);
+    assert_eq!(complete("funnels users --sort name:desc,customer_id:a"), ["asc"]);
+    // At a real prompt, the whole key is there after TAB.
+    if installed("script") {
+        assert_eq!(
+            prompt_complete(Prompt::Bash, home.path(), "funnels list --sort name:d"),
+            "funnels list --sort name:desc "
+        );
+    }
 }
 
 #[test]
 fn bash_completes_profile_names_from_the_config_file() {
     let home = home_with_profiles();
     // The default config file, a FUNNELS_CONFIG and a --config on the line are each read.
-    assert_eq!(bash_complete(home.path(), &[], &["funnels", "list", "--profile", ""]), ["cg", "uis"]);
+    assert_eq!(bash_complete(home.path(), &[], "funnels list --profile "), ["cg", "uis"]);
     let other = home.path().join("other.toml");
     std::fs::write(&other, "[profiles.agency]\n[profiles.archive]\n").unwrap();
     let other = other.to_str().unwrap();
     assert_eq!(
-        bash_complete(home.path(), &[("FUNNELS_CONFIG", other)], &["funnels", "check", "--profile", "a"]),
+        bash_complete(home.path(), &[("FUNNELS_CONFIG", other)], "funnels check --profile a"),
         ["agency", "archive"]
     );
-    assert_eq!(
-        bash_complete(home.path(), &[], &["funnels", "--config", other, "list", "--profile", "ar"]),
-        ["archive"]
-    );
+    assert_eq!(bash_complete(home.path(), &[], &format!("funnels --config {other} list --profile ar")), ["archive"]);
     // No config file: nothing to offer, and no error in the middle of the line.
     let empty = tempfile::tempdir().unwrap();
-    assert!(bash_complete(empty.path(), &[], &["funnels", "list", "--profile", ""]).is_empty());
+    assert!(bash_complete(empty.path(), &[], "funnels list --profile ").is_empty());
 }
 
 #[test]
 fn bash_completes_every_subcommand_and_each_commands_own_options() {
     let home = tempfile::tempdir().unwrap();
-    let subcommands = bash_complete(home.path(), &[], &["funnels", ""]);
+    let subcommands = bash_complete(home.path(), &[], "funnels ");
     for sub in ["list", "show", "check", "users", "login", "logout", "completions", "man"] {
         assert!(subcommands.iter().any(|s| s == sub), "{sub} is not offered: {subcommands:?}");
     }
-    let logout = bash_complete(home.path(), &[], &["funnels", "logout", "--"]);
+    let logout = bash_complete(home.path(), &[], "funnels logout --");
     assert!(logout.iter().any(|o| o == "--profile") && !logout.iter().any(|o| o == "--out"), "{logout:?}");
-    assert_eq!(bash_complete(home.path(), &[], &["funnels", "list", "-o", "n"]), ["ndjson"]);
+    assert_eq!(bash_complete(home.path(), &[], "funnels list -o n"), ["ndjson"]);
 }
 
 fn installed(program: &str) -> bool {
@@ -380,31 +413,54 @@ fn fish_completes_fields_sort_keys_and_profiles() {
     assert_eq!(complete("funnels list --profile "), ["cg", "uis"]);
 }
 
-/// An interactive zsh in a pseudo-terminal (util-linux `script`) with the completion system on:
-/// types `line`, presses TAB, and returns the edited command line, which a key bound to a widget
-/// writes to a file. The script is installed on $fpath as `_funnels`, or sourced.
-fn zsh_complete(home: &Path, line: &str, sourced: bool) -> String {
+/// An interactive shell at a prompt, with funnels' completion installed.
+#[derive(Clone, Copy)]
+enum Prompt {
+    Bash,
+    /// zsh with the script on $fpath as `_funnels`, as packages install it.
+    ZshAutoloaded,
+    /// zsh with the script sourced from .zshrc.
+    ZshSourced,
+}
+
+/// Runs `prompt` in a pseudo-terminal (util-linux `script`), types `line`, presses TAB, and
+/// returns the edited command line, which a key bound to a function writes to a file.
+fn prompt_complete(prompt: Prompt, home: &Path, line: &str) -> String {
     let buffer = home.join("buffer");
     let _ = std::fs::remove_file(&buffer);
-    let install = if sourced {
-        format!("autoload -U compinit && compinit -u -D\nsource '{}'", script("_funnels").display())
-    } else {
-        format!("fpath=('{}' $fpath)\nautoload -U compinit && compinit -u -D", script("").display())
+    let (rc, program) = match prompt {
+        Prompt::Bash => (
+            format!(
+                "source '{}'\ndump() {{ printf '%s\\n' \"$READLINE_LINE\" > '{}'; }}\nbind -x '\"\\C-x\": dump'\nPS1='> '\n",
+                script("funnels.bash").display(),
+                buffer.display()
+            ),
+            format!("bash --noprofile --rcfile '{}' -i", home.join(".zshrc").display()),
+        ),
+        Prompt::ZshAutoloaded | Prompt::ZshSourced => {
+            let install = if matches!(prompt, Prompt::ZshSourced) {
+                format!("autoload -U compinit && compinit -u -D\nsource '{}'", script("_funnels").display())
+            } else {
+                format!("fpath=('{}' $fpath)\nautoload -U compinit && compinit -u -D", script("").display())
+            };
+            let zshrc = format!(
+                "{install}\ndump() {{ print -r -- \"$BUFFER\" > '{}' }}\nzle -N dump\nbindkey '^X' dump\nPS1='> '\n",
+                buffer.display()
+            );
+            (zshrc, "zsh -i".to_owned())
+        }
     };
-    let zshrc = format!(
-        "{install}\ndump() {{ print -r -- \"$BUFFER\" > '{}' }}\nzle -N dump\nbindkey '^X' dump\nPS1='> '\n",
-        buffer.display()
-    );
-    std::fs::write(home.join(".zshrc"), zshrc).unwrap();
+    // One rc file serves both: zsh reads $ZDOTDIR/.zshrc, bash the --rcfile it is given.
+    std::fs::write(home.join(".zshrc"), rc).unwrap();
     let mut child = shell("script", home, &[("ZDOTDIR", home.to_str().unwrap())])
-        .args(["--quiet", "--command", "zsh -i", "/dev/null"])
+        .args(["--quiet", "--command", &program, "/dev/null"])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("util-linux script runs");
     let mut stdin = child.stdin.take().unwrap();
-    // TAB completes; Ctrl-X then writes the line out. zsh reads them as typeahead once it is ready.
+    // TAB completes; Ctrl-X then writes the line out. The shell reads them as typeahead once ready.
     stdin.write_all(format!("{line}\t\x18").as_bytes()).unwrap();
     stdin.flush().unwrap();
     let start = Instant::now();
@@ -424,16 +480,15 @@ fn zsh_complete(home: &Path, line: &str, sourced: bool) -> String {
 }
 
 #[test]
-fn zsh_completes_fields_and_profiles_installed_or_sourced() {
+fn zsh_completes_fields_sort_keys_and_profiles_installed_or_sourced() {
     if !installed("zsh") || !installed("script") {
         return;
     }
     let home = home_with_profiles();
-    for sourced in [false, true] {
-        assert_eq!(
-            zsh_complete(home.path(), "funnels list --fields ext_id,na", sourced),
-            "funnels list --fields ext_id,name "
-        );
-        assert_eq!(zsh_complete(home.path(), "funnels list --profile u", sourced), "funnels list --profile uis ");
+    for prompt in [Prompt::ZshAutoloaded, Prompt::ZshSourced] {
+        let complete = |line: &str| prompt_complete(prompt, home.path(), line);
+        assert_eq!(complete("funnels list --fields ext_id,na"), "funnels list --fields ext_id,name ");
+        assert_eq!(complete("funnels list --sort name:d"), "funnels list --sort name:desc ");
+        assert_eq!(complete("funnels list --profile u"), "funnels list --profile uis ");
     }
 }
