@@ -7,6 +7,14 @@
 //! come from the same clap definition that parses them, in every shell alike. The completers here
 //! are plain functions of the word being completed, so they are unit-tested without a shell.
 //!
+//! Why the dynamic engine rather than static scripts patched to call a hidden subcommand: the
+//! values depend on the command (`users` has other fields than `list`) and on the config file, and
+//! one engine in Rust serves bash, zsh, fish, PowerShell and elvish alike, where patching five
+//! generated scripts per option would be string surgery on clap_complete's output. The cost: the
+//! feature is marked unstable (so Cargo.toml pins the minor version), and each TAB runs funnels.
+//! `docs::completion` adds the two things the registrations lack: bash's `:` word break (sort
+//! keys) and zsh's first TAB when the script is autoloaded from $fpath.
+//!
 //! Completion never fails loudly: a missing or broken config file offers no profile names rather
 //! than an error in the middle of the user's command line.
 
