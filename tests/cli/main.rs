@@ -6,6 +6,7 @@ mod agents;
 mod common;
 mod errors;
 mod first_use;
+mod help_and_completion;
 mod hostile_server;
 mod hostile_text;
 mod integrity;
