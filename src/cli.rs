@@ -26,24 +26,28 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Options accepted before or after any subcommand (SPEC §2).
+/// Options accepted before or after any subcommand (SPEC §2). Each command's `--help` shows only
+/// the ones that apply to it (`docs::command`). Environment values are never shown in help: an
+/// endpoint may carry `user:pass@`.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Profile of the config file to use [default: the config's `default_profile`].
-    #[arg(long, global = true, env = "FUNNELS_PROFILE", value_name = "NAME")]
+    #[arg(long, global = true, env = "FUNNELS_PROFILE", hide_env_values = true, value_name = "NAME")]
     pub profile: Option<String>,
 
-    /// Config file [default: $XDG_CONFIG_HOME/funnels/config.toml].
-    #[arg(long, global = true, env = "FUNNELS_CONFIG", value_name = "PATH")]
+    /// Config file [default: $XDG_CONFIG_HOME/funnels/config.toml, else
+    /// ~/.config/funnels/config.toml].
+    #[arg(long, global = true, env = "FUNNELS_CONFIG", hide_env_values = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
 
     /// Platform whose API host is used [default: comagic].
-    #[arg(long, global = true, env = "FUNNELS_PLATFORM", value_enum)]
+    #[arg(long, global = true, env = "FUNNELS_PLATFORM", hide_env_values = true, value_enum, ignore_case = true)]
     pub platform: Option<Platform>,
 
-    /// Full API URL, e.g. https://dataapi.uiscom.ru/v2.0 [default: the platform's URL].
-    #[arg(long, global = true, env = "FUNNELS_ENDPOINT", value_name = "URL")]
+    /// Full API URL, e.g. https://dataapi.uiscom.ru/v2.0 [default: the platform's URL]. https://
+    /// only; http:// only for localhost.
+    #[arg(long, global = true, env = "FUNNELS_ENDPOINT", hide_env_values = true, value_name = "URL")]
     pub endpoint: Option<String>,
 
     /// File holding the access token (trimmed) [env: FUNNELS_TOKEN_FILE, below FUNNELS_TOKEN]. The
@@ -61,10 +65,19 @@ pub struct GlobalArgs {
     pub user_id: Option<u64>,
 
     /// Output format [default: table].
-    #[arg(short, long, global = true, env = "FUNNELS_OUTPUT", value_enum, value_name = "FORMAT")]
+    #[arg(
+        short,
+        long,
+        global = true,
+        env = "FUNNELS_OUTPUT",
+        hide_env_values = true,
+        value_enum,
+        ignore_case = true,
+        value_name = "FORMAT"
+    )]
     pub output: Option<Format>,
 
-    /// Write the output to FILE atomically instead of standard output.
+    /// Write the output to FILE atomically instead of standard output; - is standard output.
     #[arg(long, global = true, value_name = "FILE")]
     pub out: Option<PathBuf>,
 
@@ -77,12 +90,19 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "N", value_parser = ranged::<0, 10>)]
     pub retries: Option<u64>,
 
-    /// Longest total wait for a per-minute quota to reset; 0 = never wait; 0..=86400 [default: 120].
+    /// Longest total wait for a quota window to reset; 0 = never wait; 0..=86400 [default: 120].
     #[arg(long, global = true, value_name = "SECS", value_parser = ranged::<0, 86_400>)]
     pub max_wait: Option<u64>,
 
-    /// When to use colour: auto (terminal without NO_COLOR), always, never.
-    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    /// Never send table output through a pager. Otherwise a table taller than the terminal goes
+    /// through FUNNELS_PAGER, else PAGER, else `less -FRX` when installed; either variable set but
+    /// empty turns paging off too.
+    #[arg(long, global = true)]
+    pub no_pager: bool,
+
+    /// When to use colour: auto (only on a terminal, never with NO_COLOR; CLICOLOR_FORCE forces it),
+    /// always, never.
+    #[arg(long, global = true, value_enum, ignore_case = true, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
     /// One line per request on stderr; repeat (-vv) to show bodies too (secrets redacted).
@@ -93,7 +113,8 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true)]
     pub quiet: bool,
 
-    /// Print the JSON-RPC request for the first page and exit; needs no token, sends nothing.
+    /// Print the JSON-RPC request(s) that would be sent for the first page and exit 0; needs no
+    /// token, sends nothing.
     #[arg(long, global = true)]
     pub dry_run: bool,
 }
@@ -129,9 +150,17 @@ pub enum Command {
     #[command(after_help = "Examples:\n  funnels logout")]
     Logout,
 
+    /// List the profiles of the config file and which one is in use.
+    #[command(after_help = "Examples:\n  funnels profiles\n  funnels profiles -o json")]
+    Profiles,
+
     /// Print a completion script for SHELL.
+    ///
+    /// The script asks funnels itself on every TAB (so `funnels` must be on PATH): subcommands,
+    /// options, formats, the fields of --fields (after a comma too), --sort keys with :asc/:desc,
+    /// the fields of --filter and the profiles of the config file.
     #[command(
-        after_help = "Examples:\n  funnels completions bash > ~/.local/share/bash-completion/completions/funnels"
+        after_help = "Examples:\n  funnels completions bash > ~/.local/share/bash-completion/completions/funnels\n  funnels completions zsh > ~/.zfunc/_funnels    # a folder on $fpath, before compinit\n  funnels completions fish > ~/.config/fish/completions/funnels.fish"
     )]
     Completions(CompletionsArgs),
 
@@ -140,15 +169,16 @@ pub enum Command {
     Man(ManArgs),
 }
 
-/// Options shared by every paged listing (`list` and `users`).
+/// Options shared by every paged listing (`list` and `users`). The fields, sort keys and examples
+/// of each command are added to this help by `docs::command`, from the command's schema.
 #[derive(Debug, Args)]
 pub struct QueryArgs {
-    /// A condition `FIELD OP [VALUE]`, e.g. `name=Main`, `name like %Sales%`, `ext_id in 1,2,3`; repeatable, AND-ed.
+    /// A condition `FIELD OP [VALUE]`; repeatable, AND-ed.
     ///
-    /// Operators: = != < > <= >= like ilike not_like not_ilike regexp in not_in is_null is_not_null
-    /// (is_null and is_not_null are sent as = and != null, the form every platform documents). Text
-    /// fields compare as text, so "10" < "9". CallGear does not document ilike, not_like, not_ilike
-    /// or not_in: with --platform callgear or a CallGear endpoint they are refused before any request.
+    /// in and not_in take a comma-separated list; is_null and is_not_null take no value and are sent
+    /// as = and != null, the form every platform documents. CallGear does not document ilike,
+    /// not_like, not_ilike or not_in: with --platform callgear or a CallGear endpoint they are
+    /// refused before any request.
     #[arg(long, value_name = "EXPR")]
     pub filter: Vec<String>,
 
@@ -195,6 +225,11 @@ pub struct QueryArgs {
     /// With ndjson, csv or tsv: write each page as it arrives.
     #[arg(long)]
     pub stream: bool,
+
+    /// With -o csv: a file for spreadsheets (a UTF-8 BOM first; a cell starting with = + - @, tab or
+    /// CR gets a leading ').
+    #[arg(long, conflicts_with = "count")]
+    pub excel: bool,
 }
 
 /// `funnels list`.
@@ -233,6 +268,11 @@ pub struct ShowArgs {
     /// The funnel's ext_id.
     #[arg(value_name = "EXT_ID")]
     pub ext_id: String,
+
+    /// With -o csv: a file for spreadsheets (a UTF-8 BOM first; a cell starting with = + - @, tab or
+    /// CR gets a leading ').
+    #[arg(long)]
+    pub excel: bool,
 }
 
 /// `funnels login`.
@@ -259,7 +299,7 @@ pub struct CompletionsArgs {
 #[derive(Debug, Args)]
 pub struct ManArgs {
     /// Print the page of this command (funnels-COMMAND.1) instead of funnels.1.
-    #[arg(value_name = "COMMAND", value_parser = ["list", "show", "check", "users", "login", "logout", "completions", "man"])]
+    #[arg(value_name = "COMMAND", value_parser = ["list", "show", "check", "users", "login", "logout", "profiles", "completions", "man"])]
     pub command: Option<String>,
 }
 
@@ -272,7 +312,7 @@ fn ranged<const LO: u64, const HI: u64>(text: &str) -> Result<u64, String> {
 }
 
 /// The vendors running the Data API (API.md §1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Platform {
     /// dataapi.comagic.ru
@@ -284,8 +324,7 @@ pub enum Platform {
 }
 
 /// Output formats (SPEC §5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// A human-readable table.
     Table,
@@ -297,6 +336,32 @@ pub enum Format {
     Csv,
     /// Tab-separated values with a header row.
     Tsv,
+}
+
+/// A config file's `platform` and `output` are read like the flags: in any case (`output = "JSON"`).
+impl<'de> serde::Deserialize<'de> for Platform {
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        value_enum_ignoring_case(de)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Format {
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        value_enum_ignoring_case(de)
+    }
+}
+
+/// One of `T`'s values, matched as clap matches `--output` and `--platform`; the error lists them.
+fn value_enum_ignoring_case<'de, T: ValueEnum, D: serde::Deserializer<'de>>(de: D) -> Result<T, D::Error> {
+    let text = <String as serde::Deserialize>::deserialize(de)?;
+    T::from_str(&text, true).map_err(|_| {
+        let names: Vec<String> = T::value_variants()
+            .iter()
+            .filter_map(ValueEnum::to_possible_value)
+            .map(|v| format!("`{}`", v.get_name()))
+            .collect();
+        serde::de::Error::custom(format!("unknown value `{text}`, expected one of {}", names.join(", ")))
+    })
 }
 
 /// The `--color` choice.
@@ -317,6 +382,18 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn config_values_are_read_in_any_case_and_a_bad_one_lists_the_valid_ones() {
+        use super::{Format, Platform};
+        assert_eq!(serde_json::from_str::<Format>("\"NdJson\"").unwrap(), Format::Ndjson);
+        assert_eq!(serde_json::from_str::<Platform>("\"CallGear\"").unwrap(), Platform::Callgear);
+        let err = serde_json::from_str::<Format>("\"xml\"").unwrap_err().to_string();
+        assert!(
+            err.starts_with("unknown value `xml`, expected one of `table`, `json`, `ndjson`, `csv`, `tsv`"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -22,6 +22,7 @@ use crate::cli::{ColorChoice, Format, GlobalArgs, Platform};
 use crate::credentials::TokenInputs;
 use crate::exit::{self, Exit, Failure};
 use crate::files;
+use crate::output::pager::Pager;
 use crate::rpc::ClientOptions;
 
 pub use proxy::ProxyEnv;
@@ -40,6 +41,13 @@ pub const PAGE_SIZE_RANGE: RangeInclusive<u64> = 1..=10_000;
 pub const USER_ID_RANGE: RangeInclusive<u64> = 1..=(1 << 53);
 const MAX_CONNECT: Duration = Duration::from_secs(10);
 const MAX_BODY: u64 = 256 * 1024 * 1024;
+/// A run shorter than this shows no progress line (SPEC §2: "more than about a second").
+const PROGRESS_AFTER: Duration = Duration::from_secs(1);
+/// The size assumed for a terminal that reports none (`script`, some `docker exec -t`, serial
+/// consoles report 0×0) and has no `COLUMNS`/`LINES` either: the classic VT100 screen.
+const FALLBACK_SIZE: (u16, u16) = (80, 24);
+/// The pager used when neither `FUNNELS_PAGER` nor `PAGER` is set, as git does.
+const DEFAULT_PAGER: &str = "less -FRX";
 
 /// Everything the commands need to know, settled.
 #[derive(Debug)]
@@ -52,6 +60,13 @@ pub struct Settings {
     pub endpoint: String,
     /// Name of the profile in force (`default` when none), which also names the session file.
     pub profile: String,
+    /// Why a profile of the config file is in force; `None` when none is (then `profile` is
+    /// `default` and names only the session file).
+    pub profile_choice: Option<ProfileChoice>,
+    /// The config file's profiles when none is in force although the file has some: no
+    /// `default_profile`, no `--profile`, no `FUNNELS_PROFILE` (SPEC §9 names them when no token is
+    /// found). Empty otherwise.
+    pub unchosen_profiles: Vec<String>,
     /// The config file actually read, if any (`--out` must not overwrite it).
     pub config_path: Option<PathBuf>,
     pub token: TokenInputs,
@@ -75,6 +90,18 @@ pub struct Settings {
     pub width: Option<u16>,
     /// Output goes to a terminal (stdout without `--out`).
     pub stdout_tty: bool,
+    /// Standard error is a terminal.
+    pub stderr_tty: bool,
+    /// The progress line and the `--out` summary may be shown (SPEC §2): stderr is a terminal,
+    /// and neither `-q` nor `-v` is given. Commands add their own conditions (`--stream` to a
+    /// terminal stdout).
+    pub progress: bool,
+    /// How long a run goes before the progress line appears (about a second; a hidden knob,
+    /// `FUNNELS_PROGRESS_AFTER_MS`, shortens it for tests).
+    pub progress_after: Duration,
+    /// The pager for table output taller than the screen (SPEC §2): `Some` only when stdout is a
+    /// terminal, the format is `table`, `--no-pager` is not given and a pager command was found.
+    pub pager: Option<Pager>,
     pub stdin_tty: bool,
     /// How long a pipe or FIFO read as a local file may send nothing (SPEC §2: 10 s).
     pub pipe_wait: Duration,
@@ -89,6 +116,28 @@ pub enum Origin {
     Env(&'static str),
     /// The profile in force.
     Profile,
+}
+
+/// Why a profile of the config file is in force (SPEC §4 `profiles`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileChoice {
+    /// `--profile NAME`.
+    Flag,
+    /// `FUNNELS_PROFILE`.
+    Env,
+    /// The config file's `default_profile`.
+    DefaultProfile,
+}
+
+impl ProfileChoice {
+    /// How the user set it, as they would type it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProfileChoice::Flag => "--profile",
+            ProfileChoice::Env => "FUNNELS_PROFILE",
+            ProfileChoice::DefaultProfile => "default_profile",
+        }
+    }
 }
 
 /// The config file (SPEC §9).
@@ -121,10 +170,19 @@ struct Profile {
 /// Reads the environment and the config file and settles every policy.
 pub fn settle(args: &GlobalArgs) -> anyhow::Result<Settings> {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    if args.quiet && args.verbose > 0 {
+        return Err(exit::usage("-q (only errors) and -v (a line per request) contradict each other; use one"));
+    }
     let home = Xdg::new().ok();
     let pipe_wait = knob_ms("FUNNELS_PIPE_WAIT_MS", files::PIPE_WAIT);
 
-    let (profile_name, profile, config_path) = load_profile(args, home.as_ref(), pipe_wait)?;
+    let loaded = load_config(args, home.as_ref(), pipe_wait)?;
+    let unchosen_profiles = match choose_profile(args, &loaded.file) {
+        None => loaded.file.profiles.keys().cloned().collect(),
+        Some(_) => Vec::new(),
+    };
+    let (profile_name, profile, profile_choice) = profile_in_force(args, &loaded)?;
+    let config_path = loaded.path;
     let in_config = |key: &str| match &config_path {
         Some(path) => format!("`{key}` of profile `{profile_name}` in {}", path.display()),
         None => format!("`{key}`"),
@@ -162,7 +220,16 @@ pub fn settle(args: &GlobalArgs) -> anyhow::Result<Settings> {
             env("NO_COLOR").is_none() && (stdout_tty || env("CLICOLOR_FORCE").is_some_and(|v| v != "0"))
         }
     };
-    let width = if stdout_tty { comfy_table::Table::new().width() } else { None };
+    let size = if stdout_tty { Some(terminal_size(&env)) } else { None };
+    let width = size.map(|(columns, _)| columns);
+    let format = args.output.or(profile.output).unwrap_or(Format::Table);
+    let pager = match size {
+        Some((_, rows)) if format == Format::Table && !args.no_pager => {
+            pager_command(&|name| std::env::var(name).ok()).map(|command| Pager { command, rows })
+        }
+        _ => None,
+    };
+    let stderr_tty = std::io::stderr().is_terminal();
 
     let stdin_tty = std::io::stdin().is_terminal();
     let token = TokenInputs {
@@ -188,11 +255,13 @@ pub fn settle(args: &GlobalArgs) -> anyhow::Result<Settings> {
         dialect,
         endpoint: endpoint.clone(),
         profile: profile_name,
+        profile_choice,
+        unchosen_profiles,
         config_path,
         token,
         user_id: user_id.map(|(id, _)| id),
         user_id_origin: user_id.map(|(_, origin)| origin),
-        format: args.output.or(profile.output).unwrap_or(Format::Table),
+        format,
         out: args.out.clone(),
         page_size: page_size.map(|(size, _)| size),
         client: ClientOptions {
@@ -216,6 +285,10 @@ pub fn settle(args: &GlobalArgs) -> anyhow::Result<Settings> {
         color,
         width,
         stdout_tty,
+        stderr_tty,
+        progress: stderr_tty && !args.quiet && args.verbose == 0,
+        progress_after: knob_ms("FUNNELS_PROGRESS_AFTER_MS", PROGRESS_AFTER),
+        pager,
         stdin_tty,
         pipe_wait,
     })
@@ -234,6 +307,52 @@ impl Settings {
     pub fn client_options_for(&self, endpoint: &str) -> anyhow::Result<ClientOptions> {
         let proxy = self.proxy_env.proxy_for(endpoint)?;
         Ok(ClientOptions { endpoint: endpoint.to_owned(), proxy, ..self.client.clone() })
+    }
+}
+
+/// The terminal's size behind standard output as (columns, rows). A terminal that reports 0 for
+/// either (`script`, some `docker exec -t`, serial consoles) gets `COLUMNS` or `LINES` from the
+/// environment instead, then 80×24: a table fitted to a width of 0 had one character per column.
+fn terminal_size(env: &dyn Fn(&str) -> Option<String>) -> (u16, u16) {
+    #[cfg(unix)]
+    let reported = rustix::termios::tcgetwinsize(std::io::stdout()).map_or((0, 0), |size| (size.ws_col, size.ws_row));
+    #[cfg(not(unix))]
+    let reported = (comfy_table::Table::new().width().unwrap_or(0), 0);
+    size_or_fallback(reported, env)
+}
+
+/// `reported` with each 0 replaced by its variable (a whole number ≥ 1), else by [`FALLBACK_SIZE`].
+fn size_or_fallback((columns, rows): (u16, u16), env: &dyn Fn(&str) -> Option<String>) -> (u16, u16) {
+    let pick = |reported: u16, var: &str, fallback: u16| match reported {
+        0 => env(var).and_then(|v| v.trim().parse::<u16>().ok()).filter(|&n| n > 0).unwrap_or(fallback),
+        n => n,
+    };
+    (pick(columns, "COLUMNS", FALLBACK_SIZE.0), pick(rows, "LINES", FALLBACK_SIZE.1))
+}
+
+/// The pager command (SPEC §2): `FUNNELS_PAGER`, else `PAGER`, else `less -FRX` when `less` is on
+/// the `PATH`. The first variable that is set decides: set but empty (or blank), it turns paging
+/// off, as git's `GIT_PAGER` and `PAGER` do.
+fn pager_command(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    for name in ["FUNNELS_PAGER", "PAGER"] {
+        if let Some(value) = env(name) {
+            let value = value.trim();
+            return (!value.is_empty()).then(|| value.to_owned());
+        }
+    }
+    let path = env("PATH")?;
+    std::env::split_paths(&path).any(|dir| is_executable(&dir.join("less"))).then(|| DEFAULT_PAGER.to_owned())
+}
+
+fn is_executable(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        path.with_extension("exe").is_file()
     }
 }
 
@@ -285,36 +404,140 @@ fn knob_ms(name: &str, default: Duration) -> Duration {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).map_or(default, Duration::from_millis)
 }
 
-/// Finds the config file and the profile in force.
-fn load_profile(
-    args: &GlobalArgs,
-    home: Option<&Xdg>,
-    wait: Duration,
-) -> anyhow::Result<(String, Profile, Option<PathBuf>)> {
-    let (path, explicit) = match &args.config {
+/// The config file as found: where it is (or would be) read from, and what it holds.
+struct LoadedConfig {
+    /// The file actually read; `None` when there is none.
+    path: Option<PathBuf>,
+    /// Where the file is or would be read from (`None` only when no home folder is known).
+    candidate: Option<PathBuf>,
+    /// Its contents (empty when there is no file).
+    file: ConfigFile,
+}
+
+/// Finds and reads the config file: `--config`/`FUNNELS_CONFIG`, else the default place.
+fn load_config(args: &GlobalArgs, home: Option<&Xdg>, wait: Duration) -> anyhow::Result<LoadedConfig> {
+    let (candidate, explicit) = match &args.config {
         Some(path) => (Some(path.clone()), true),
         None => (home.map(|h| h.config_dir().join("funnels").join("config.toml")), false),
     };
-    let file = match &path {
+    let file = match &candidate {
         Some(path) => read_config(path, explicit, args.quiet, wait)?,
         None => None,
     };
-    let path = file.as_ref().and(path);
-    let file = file.unwrap_or_default();
-    let name = args.profile.clone().or(file.default_profile.clone());
-    let Some(name) = name else {
-        return Ok(("default".to_owned(), Profile::default(), path));
-    };
-    if let Some(profile) = file.profiles.get(&name) {
-        return Ok((name, profile.clone(), path));
+    let path = file.as_ref().and(candidate.clone());
+    Ok(LoadedConfig { path, candidate, file: file.unwrap_or_default() })
+}
+
+/// The profile asked for and why: `--profile` or `FUNNELS_PROFILE` (clap reads both into one
+/// value; the variable holding that very value means it came from there), else `default_profile`.
+fn choose_profile(args: &GlobalArgs, file: &ConfigFile) -> Option<(String, ProfileChoice)> {
+    if let Some(name) = &args.profile {
+        let from_env = std::env::var("FUNNELS_PROFILE").is_ok_and(|value| &value == name);
+        // An empty variable is an unset one, as for every other variable.
+        if !(from_env && name.is_empty()) {
+            return Some((name.clone(), if from_env { ProfileChoice::Env } else { ProfileChoice::Flag }));
+        }
     }
-    let place = path.as_ref().map_or_else(|| "no config file".to_owned(), |p| p.display().to_string());
-    let known: Vec<&str> = file.profiles.keys().map(String::as_str).collect();
-    let mut failure = Failure::new(Exit::Config, format!("no profile `{name}` in {place}"));
+    file.default_profile.clone().map(|name| (name, ProfileChoice::DefaultProfile))
+}
+
+/// The profile in force: its name (`default` when none), its keys and why it was chosen. A profile
+/// asked for that the file does not define is exit 3, with the nearest name and the defined ones.
+fn profile_in_force(
+    args: &GlobalArgs,
+    loaded: &LoadedConfig,
+) -> anyhow::Result<(String, Profile, Option<ProfileChoice>)> {
+    let Some((name, choice)) = choose_profile(args, &loaded.file) else {
+        return Ok(("default".to_owned(), Profile::default(), None));
+    };
+    if let Some(profile) = loaded.file.profiles.get(&name) {
+        return Ok((name, profile.clone(), Some(choice)));
+    }
+    let place = loaded.path.as_ref().map_or_else(|| "no config file".to_owned(), |p| p.display().to_string());
+    let known: Vec<&str> = loaded.file.profiles.keys().map(String::as_str).collect();
+    let mut failure = Failure::new(Exit::Config, format!("no profile `{name}` ({}) in {place}", choice.as_str()));
     if !known.is_empty() {
-        failure = failure.hint(format!("profiles there: {}", known.join(", ")));
+        let near = crate::query::did_you_mean(&name, known.iter().copied())
+            .map(|near| format!("did you mean `{near}`? "))
+            .unwrap_or_default();
+        failure = failure.hint(format!("{near}profiles there: {}", known.join(", ")));
     }
     Err(failure.into())
+}
+
+/// What `funnels profiles` shows (SPEC §4): the config file and its profiles, read without
+/// needing a token or a valid choice of profile.
+#[derive(Debug)]
+pub struct ProfilesOverview {
+    /// The config file read, or where one would be read from (`None`: no home folder known).
+    pub path: Option<PathBuf>,
+    /// Whether that file exists and was read.
+    pub found: bool,
+    /// The profile asked for and why; it may name a profile the file does not define.
+    pub chosen: Option<(String, ProfileChoice)>,
+    /// The profiles, by name.
+    pub profiles: Vec<ProfileSummary>,
+}
+
+/// One profile as written, with the platform's defaults filled in.
+#[derive(Debug)]
+pub struct ProfileSummary {
+    pub name: String,
+    pub platform: Platform,
+    /// The profile's `endpoint`, else its platform's URL.
+    pub endpoint: String,
+    /// As written (checked only when the profile is used).
+    pub user_id: Option<i64>,
+    pub token: ProfileToken,
+}
+
+/// Where a profile's token comes from (never the token itself).
+#[derive(Debug, PartialEq, Eq)]
+pub enum ProfileToken {
+    /// The profile's `token` key.
+    InConfig,
+    /// The profile's `token_file` (`~` expanded).
+    File(PathBuf),
+    /// The session `funnels login` stored for it.
+    Session(PathBuf),
+    /// None of these: the environment or a flag must give one.
+    None,
+}
+
+/// Reads the config file for `funnels profiles`. Only a broken file (or a missing one named by
+/// `--config`/`FUNNELS_CONFIG`) is an error; no token and no chosen profile never are.
+pub fn profiles(args: &GlobalArgs) -> anyhow::Result<ProfilesOverview> {
+    let home = Xdg::new().ok();
+    let loaded = load_config(args, home.as_ref(), knob_ms("FUNNELS_PIPE_WAIT_MS", files::PIPE_WAIT))?;
+    let sessions = home.as_ref().and_then(Xdg::state_dir).map(|d| d.join("funnels"));
+    let profiles = loaded
+        .file
+        .profiles
+        .iter()
+        .map(|(name, profile)| {
+            let platform = profile.platform.unwrap_or(Platform::Comagic);
+            let session = sessions.as_ref().map(|d| d.join(format!("{name}.json"))).filter(|p| p.exists());
+            let token = match (&profile.token, &profile.token_file, session) {
+                (Some(_), _, _) => ProfileToken::InConfig,
+                (None, Some(file), _) => ProfileToken::File(expand_home(file, home.as_ref())),
+                (None, None, Some(session)) => ProfileToken::Session(session),
+                (None, None, None) => ProfileToken::None,
+            };
+            ProfileSummary {
+                name: name.clone(),
+                platform,
+                endpoint: profile.endpoint.clone().unwrap_or_else(|| default_endpoint(platform).to_owned()),
+                user_id: profile.user_id,
+                token,
+            }
+        })
+        .collect();
+    Ok(ProfilesOverview {
+        found: loaded.path.is_some(),
+        path: loaded.path.or(loaded.candidate),
+        chosen: choose_profile(args, &loaded.file),
+        profiles,
+    })
 }
 
 /// Reads and parses the config file; a missing default file is fine, a missing named one is not.
@@ -333,12 +556,25 @@ fn read_config(path: &Path, explicit: bool, quiet: bool, wait: Duration) -> anyh
             .map(|(key, _)| format!(" (`{}`)", key.trim()))
             .unwrap_or_default();
         let at = line.map(|l| format!(" line {l}{key}")).unwrap_or_default();
-        exit::config(format!("bad config file {}{at}: {}", path.display(), e.message().trim()))
+        exit::config(format!("bad config file {}{at}: {}", path.display(), with_suggestion(e.message().trim())))
     })?;
     if shared && !quiet && file.profiles.values().any(|p| p.token.is_some()) {
         crate::credentials::warn_shared(path);
     }
     Ok(Some(file))
+}
+
+/// serde's "unknown field `colour`, expected one of `platform`, …" as "unknown field `colour`; did
+/// you mean `…`?" when one of the expected keys is near; other messages unchanged.
+fn with_suggestion(message: &str) -> String {
+    let Some(rest) = message.strip_prefix("unknown field `") else { return message.to_owned() };
+    let Some((word, expected)) = rest.split_once('`') else { return message.to_owned() };
+    // The expected keys are the backquoted words after the unknown one.
+    let candidates = expected.split('`').skip(1).step_by(2);
+    match crate::query::did_you_mean(word, candidates) {
+        Some(near) => format!("unknown field `{word}`; did you mean `{near}`?"),
+        None => message.to_owned(),
+    }
 }
 
 /// `~/…` in a config path means the home folder.
@@ -464,6 +700,43 @@ mod tests {
     }
 
     #[test]
+    fn a_terminal_that_reports_no_size_gets_columns_and_lines_then_80_by_24() {
+        let vars = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+        };
+        assert_eq!(size_or_fallback((0, 0), &vars(&[])), (80, 24));
+        assert_eq!(size_or_fallback((0, 0), &vars(&[("COLUMNS", "132"), ("LINES", "50")])), (132, 50));
+        assert_eq!(size_or_fallback((100, 40), &vars(&[("COLUMNS", "132"), ("LINES", "50")])), (100, 40));
+        assert_eq!(size_or_fallback((0, 40), &vars(&[("COLUMNS", "0"), ("LINES", "x")])), (80, 40));
+        assert_eq!(size_or_fallback((0, 0), &vars(&[("COLUMNS", " 60 "), ("LINES", "99999999")])), (60, 24));
+    }
+
+    #[test]
+    fn the_first_pager_variable_set_decides_and_empty_turns_paging_off() {
+        let vars = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+        };
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(pager_command(&vars(&[("FUNNELS_PAGER", "most"), ("PAGER", "more")])).as_deref(), Some("most"));
+        assert_eq!(pager_command(&vars(&[("PAGER", "more")])).as_deref(), Some("more"));
+        assert_eq!(pager_command(&vars(&[("FUNNELS_PAGER", ""), ("PAGER", "more")])), None);
+        assert_eq!(pager_command(&vars(&[("FUNNELS_PAGER", " "), ("PATH", "/usr/bin:/bin")])), None);
+        assert_eq!(pager_command(&vars(&[("PAGER", "")])), None);
+        // No variable: `less -FRX` only when a `less` is on the PATH.
+        let path = dir.path().display().to_string();
+        let without = move |name: &str| (name == "PATH").then(|| path.clone());
+        assert_eq!(pager_command(&without), None);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let less = dir.path().join("less");
+            std::fs::write(&less, "#!/bin/sh\n").unwrap();
+            std::fs::set_permissions(&less, std::fs::Permissions::from_mode(0o755)).unwrap();
+            assert_eq!(pager_command(&without).as_deref(), Some(DEFAULT_PAGER));
+        }
+    }
+
+    #[test]
     fn config_rejects_unknown_keys_with_line() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.toml");
@@ -471,11 +744,38 @@ mod tests {
         let err = read_config(&path, true, true, files::PIPE_WAIT).unwrap_err();
         let text = err.to_string();
         assert!(text.contains("line 3 (`colour`)"), "{text}");
+        // Nothing near: the valid keys are listed instead.
+        assert!(text.contains("unknown field `colour`, expected one of `platform`"), "{text}");
         std::fs::write(&path, "[profiles.a]\ntimeout = \"x\"\n").unwrap();
         let text = read_config(&path, true, true, files::PIPE_WAIT).unwrap_err().to_string();
         assert!(text.contains("line 2 (`timeout`)") && text.contains("c.toml"), "{text}");
         assert_eq!(exit::classify(&err).exit, Exit::Config);
         assert!(read_config(&dir.path().join("missing.toml"), false, true, files::PIPE_WAIT).unwrap().is_none());
         assert!(read_config(&dir.path().join("missing.toml"), true, true, files::PIPE_WAIT).is_err());
+    }
+
+    #[test]
+    fn an_unknown_key_near_a_known_one_gets_did_you_mean() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        for (text, line, near) in [
+            (
+                "[profiles.a]\nplatform = \"uis\"\ntokn_file = \"t\"\n",
+                3,
+                "unknown field `tokn_file`; did you mean `token_file`?",
+            ),
+            ("[profiles.a]\nuser-id = 12\n", 2, "unknown field `user-id`; did you mean `user_id`?"),
+            ("default_profle = \"a\"\n", 1, "unknown field `default_profle`; did you mean `default_profile`?"),
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let err = read_config(&path, true, true, files::PIPE_WAIT).unwrap_err();
+            assert_eq!(exit::classify(&err).exit, Exit::Config);
+            let key = near.split('`').nth(1).unwrap();
+            assert_eq!(err.to_string(), format!("bad config file {} line {line} (`{key}`): {near}", path.display()));
+        }
+        assert_eq!(
+            with_suggestion("invalid type: string \"x\", expected i64"),
+            "invalid type: string \"x\", expected i64"
+        );
     }
 }

@@ -172,7 +172,8 @@ impl Verdict {
 /// - an `RpcError` from the API is classed by its JSON-RPC code (API.md §5: -32001 auth, -32003,
 ///   -32008, -32009 denied, -32029 quota, -32603 network, any other rejected), and its hint is
 ///   chosen by mnemonic and fitted to the innermost [`Scope`] around it; any other `RpcError`
-///   (transport, HTTP, malformed, too large) is network;
+///   (transport, HTTP, malformed, too large) is network, an HTTP 404 with a hint at the endpoint's
+///   shape (the commands, which know the endpoint, raise it as a `Failure` naming the URL to try);
 /// - a broken pipe ends the run quietly with success (the reader left);
 /// - anything else is internal (1).
 ///
@@ -213,9 +214,50 @@ fn classify_in(err: &anyhow::Error, scope: Scope) -> (Verdict, Scope) {
     (Verdict::of(Exit::Internal, None), scope)
 }
 
+/// The API or transport error behind `err`, looking inside scopes; `None` for a local failure.
+pub fn rpc_error(err: &anyhow::Error) -> Option<&RpcError> {
+    if err.downcast_ref::<Failure>().is_some() {
+        return None;
+    }
+    for cause in err.chain() {
+        if cause.downcast_ref::<Failure>().is_some() {
+            return None;
+        }
+        if let Some(scoped) = cause.downcast_ref::<Scoped>() {
+            return rpc_error(&scoped.inner);
+        }
+        if let Some(e) = cause.downcast_ref::<RpcError>() {
+            return Some(e);
+        }
+    }
+    None
+}
+
+/// What an HTTP 404 from the endpoint most likely means: the URL has a path the API does not
+/// serve. The Data API lives at `/v2.0` exactly (API.md §1); `endpoint` is the one in use, and the
+/// hint names the URL to try when it is not that shape.
+pub fn endpoint_hint(endpoint: &str) -> String {
+    let suggestion = endpoint.parse::<ureq::http::Uri>().ok().and_then(|uri| {
+        let (scheme, authority) = (uri.scheme_str()?, uri.authority()?);
+        let try_this = format!("{scheme}://{authority}/v2.0");
+        (uri.path() != "/v2.0").then_some(try_this)
+    });
+    match suggestion {
+        Some(url) => format!("{ENDPOINT_SHAPE}: try {}", crate::redact::hide(&url)),
+        None => format!("{ENDPOINT_SHAPE} (e.g. https://dataapi.comagic.ru/v2.0); {ENDPOINT_PLACES}"),
+    }
+}
+
+/// The shape of a Data API endpoint (API.md §1), and where an endpoint is set.
+const ENDPOINT_SHAPE: &str = "the endpoint is the API's URL itself, `https://HOST/v2.0`, nothing after it";
+const ENDPOINT_PLACES: &str = "check --endpoint, FUNNELS_ENDPOINT or the profile's `endpoint`";
+
 fn rpc_verdict(err: &RpcError, scope: Scope) -> Verdict {
     let (exit, hint) = match err {
         RpcError::Api(api) => api_class(api, scope),
+        // Nothing at that path: the commands name the URL to try (`endpoint_hint`); this is the
+        // hint for an error that reaches here without them.
+        RpcError::Http { status: 404, .. } => (Exit::Network, Some(format!("{ENDPOINT_SHAPE}; {ENDPOINT_PLACES}"))),
         _ => (Exit::Network, None),
     };
     Verdict::of(exit, hint)
@@ -392,5 +434,42 @@ mod tests {
         for mnemonic in ["limit_exceeded", "", "something_new"] {
             assert_eq!(classify(&api(-32029, mnemonic, None)).exit, Exit::Quota, "{mnemonic}");
         }
+    }
+
+    #[test]
+    fn a_404_is_a_network_failure_that_hints_at_the_endpoint_shape() {
+        let not_found = RpcError::Http { status: 404, content_type: "text/plain".into(), excerpt: "404".into() };
+        let verdict = classify(&Scope::acting_for(Some(12)).attach(anyhow::Error::new(not_found)));
+        assert_eq!(verdict.exit, Exit::Network);
+        assert!(
+            verdict.hint.unwrap_or_default().starts_with("the endpoint is the API's URL itself, `https://HOST/v2.0`")
+        );
+        let other = RpcError::Http { status: 500, content_type: "text/plain".into(), excerpt: "oops".into() };
+        assert_eq!(classify(&anyhow::Error::new(other)).hint, None);
+    }
+
+    #[test]
+    fn the_endpoint_hint_names_the_url_to_try() {
+        let shape = "the endpoint is the API's URL itself, `https://HOST/v2.0`, nothing after it";
+        for (endpoint, try_this) in [
+            ("https://dataapi.uiscom.ru/v2.0/", "https://dataapi.uiscom.ru/v2.0"),
+            ("https://dataapi.uiscom.ru", "https://dataapi.uiscom.ru/v2.0"),
+            ("http://127.0.0.1:8089/", "http://127.0.0.1:8089/v2.0"),
+            ("https://dataapi.comagic.ru/v2.0/get.sales_funnel", "https://dataapi.comagic.ru/v2.0"),
+        ] {
+            assert_eq!(endpoint_hint(endpoint), format!("{shape}: try {try_this}"), "{endpoint}");
+        }
+        // Already that shape: the host may be wrong; say where the endpoint is set.
+        let hint = endpoint_hint("https://example.org/v2.0");
+        assert!(hint.starts_with(shape) && hint.contains("FUNNELS_ENDPOINT"), "{hint}");
+    }
+
+    #[test]
+    fn the_rpc_error_is_found_inside_scopes_but_not_behind_a_failure() {
+        let not_found = || RpcError::Http { status: 404, content_type: String::new(), excerpt: String::new() };
+        let scoped = Scope::acting_for(None).attach(anyhow::Error::new(not_found())).context("fetching");
+        assert!(matches!(rpc_error(&scoped), Some(RpcError::Http { status: 404, .. })));
+        let behind = anyhow::Error::new(not_found()).context(Failure::new(Exit::Config, "local"));
+        assert!(rpc_error(&behind).is_none());
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod complete;
 pub mod config;
 pub mod credentials;
 pub mod docs;
@@ -13,6 +14,7 @@ pub mod files;
 pub mod model;
 pub mod output;
 pub mod pager;
+pub mod progress;
 pub mod query;
 pub mod redact;
 pub mod rpc;

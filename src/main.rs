@@ -6,22 +6,29 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::FromArgMatches;
 use clap::error::ErrorKind;
+use clap_complete::CompleteEnv;
 use funnels::cli::Cli;
 use funnels::exit::{Exit, classify};
-use funnels::redact;
+use funnels::{complete, docs, redact};
 
 fn main() -> ExitCode {
-    // First of all: SIGINT, SIGTERM and SIGHUP leave no temporary `--out` file behind and end with
+    // A shell asking for completions (FUNNELS_COMPLETE=bash) gets them and nothing else.
+    CompleteEnv::with_factory(docs::command).var(complete::VAR).complete();
+    // Then: SIGINT, SIGTERM and SIGHUP leave no temporary `--out` file behind and end with
     // 130, 143 or 129.
-    let _ = funnels::signals::install(funnels::output::destination::abandon);
-    let cli = match Cli::try_parse() {
+    let _ = funnels::signals::install(after_signal);
+    let args: Vec<_> = std::env::args_os().collect();
+    let cli = match docs::command().try_get_matches_from(&args).and_then(|m| Cli::from_arg_matches(&m)) {
         Ok(cli) => cli,
         Err(err) if !err.use_stderr() || err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             err.exit()
         }
-        Err(err) => return report(&usage_line(&err), None, Exit::Usage),
+        Err(err) => {
+            let (message, lines) = docs::usage_error(&err, &args);
+            return report(&message, &lines, Exit::Usage);
+        }
     };
     let outcome = funnels::run(&cli);
     // A run cut short by a signal ends with the signal's code, not with what the run made of it.
@@ -33,29 +40,24 @@ fn main() -> ExitCode {
             if verdict.broken_pipe {
                 return ExitCode::SUCCESS;
             }
-            report(&verdict.message(&err), verdict.hint.as_deref(), verdict.exit)
+            let hint = verdict.hint.as_ref().map(|hint| format!("hint: {hint}"));
+            report(&verdict.message(&err), hint.as_slice(), verdict.exit)
         }
     }
 }
 
-/// `funnels: error: …` and an optional `hint: …`, made safe for a terminal.
-fn report(message: &str, hint: Option<&str>, exit: Exit) -> ExitCode {
-    let mut stderr = std::io::stderr().lock();
-    let _ = writeln!(stderr, "funnels: error: {}", redact::for_terminal(message));
-    if let Some(hint) = hint {
-        let _ = writeln!(stderr, "hint: {}", redact::for_terminal(hint));
-    }
-    ExitCode::from(exit.code())
+/// What a signal undoes before the process exits: the temporary `--out` file, the progress line.
+fn after_signal() {
+    funnels::output::destination::abandon();
+    funnels::progress::erase_after_signal();
 }
 
-/// clap's multi-line usage error as one line (its tip, if any, becomes the hint line).
-fn usage_line(err: &clap::Error) -> String {
-    let text = err.render().to_string();
-    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
-    let first = lines.next().unwrap_or("bad command line");
-    let first = first.strip_prefix("error: ").unwrap_or(first);
-    match lines.find_map(|l| l.strip_prefix("tip: ")) {
-        Some(tip) => format!("{first} ({tip})"),
-        None => format!("{first} (see funnels --help)"),
+/// `funnels: error: …` and the lines that follow it (`hint: …`), made safe for a terminal.
+fn report(message: &str, lines: &[String], exit: Exit) -> ExitCode {
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "funnels: error: {}", redact::for_terminal(message));
+    for line in lines {
+        let _ = writeln!(stderr, "{}", redact::for_terminal(line));
     }
+    ExitCode::from(exit.code())
 }

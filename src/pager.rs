@@ -133,7 +133,7 @@ impl Plan {
 
     /// How many records the plan can fetch when `total` match: what is wanted of them, within the
     /// offset ceiling.
-    fn reachable(&self, total: u64) -> u64 {
+    pub fn reachable(&self, total: u64) -> u64 {
         let after_start = total.saturating_sub(self.offset);
         let wanted = match self.want {
             Want::FirstPage => after_start.min(self.page_size),

@@ -23,7 +23,7 @@ const WORD_OPS: [&str; 9] =
     ["like", "ilike", "not_like", "not_ilike", "regexp", "in", "not_in", "is_null", "is_not_null"];
 
 /// Every operator, in the order messages list them.
-const OPERATOR_LIST: &str = "= != < > <= >= like ilike not_like not_ilike regexp in not_in is_null is_not_null";
+pub const OPERATOR_LIST: &str = "= != < > <= >= like ilike not_like not_ilike regexp in not_in is_null is_not_null";
 
 /// Characters that end a field name even without a blank before them (`name=Main`).
 const SYMBOL_CHARS: &[char] = &['=', '!', '<', '>'];

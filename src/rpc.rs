@@ -211,6 +211,24 @@ pub struct ClientOptions {
     pub quiet: bool,
 }
 
+/// Someone watching the calls of a run, told of what takes long: the progress line on a terminal
+/// (SPEC §2) shows a quota wait as a countdown. Kept to what any watcher could use, so that this
+/// module knows nothing of how (or whether) it is shown.
+pub trait Observer: Send + Sync {
+    /// A wait for the `window` to reset begins: `seconds` as the server counts them, lasting `lasts`
+    /// here. True when the observer shows the wait itself, so that no notice is printed for it.
+    fn quota_wait(&self, window: &str, seconds: u64, lasts: Duration) -> bool;
+
+    /// The wait that [`Observer::quota_wait`] announced is over (run or cut short).
+    fn quota_wait_over(&self);
+
+    /// Runs `write`, which prints a notice line on stderr, with whatever the observer keeps on the
+    /// terminal stepped aside, so that the two do not tear each other.
+    fn aside(&self, write: &mut dyn FnMut()) {
+        write();
+    }
+}
+
 /// A successful call's `result`.
 #[derive(Debug)]
 pub struct Reply<T> {
@@ -260,6 +278,8 @@ pub struct Client {
     /// Checked before every attempt and during every sleep; a fork shares its run's.
     cancel: Cancel,
     deprecation_warned: bool,
+    /// Told of quota waits; a fork shares its run's.
+    observer: Option<Arc<dyn Observer>>,
 }
 
 impl fmt::Debug for Client {
@@ -299,6 +319,7 @@ impl Client {
             quota_waited: Arc::new(AtomicU64::new(0)),
             cancel: Cancel::default(),
             deprecation_warned: false,
+            observer: None,
         }
     }
 
@@ -319,6 +340,7 @@ impl Client {
             quota_waited: Arc::clone(&self.quota_waited),
             cancel: cancel.clone(),
             deprecation_warned: true,
+            observer: self.observer.clone(),
         }
     }
 
@@ -327,6 +349,12 @@ impl Client {
     pub fn with_log(mut self, log: Box<dyn Write + Send>) -> Self {
         self.log = log;
         self
+    }
+
+    /// Tells `observer` (or, with `None`, no one) of this client's quota waits from now on; forks
+    /// made afterwards tell it too.
+    pub fn set_observer(&mut self, observer: Option<Arc<dyn Observer>>) {
+        self.observer = observer;
     }
 
     /// Calls `method` with `params` (plus `access_token` when the client has one), with retries and
@@ -461,10 +489,18 @@ impl Client {
             };
             return Err(Stop::Beyond { window: Some(window.window.clone()), note });
         }
-        if !self.options.quiet {
+        let lasts = scale(self.options.wait_unit, seconds);
+        let shown = self.observer.as_ref().is_some_and(|o| o.quota_wait(window.window.as_str(), seconds, lasts));
+        if !shown && !self.options.quiet {
             self.log_line(&format!("{} quota used up; waiting {seconds} s for it to reset", window.window));
         }
-        if self.cancel.sleep(scale(self.options.wait_unit, seconds)) { Ok(()) } else { Err(Stop::Cancelled) }
+        let waited = self.cancel.sleep(lasts);
+        if shown {
+            if let Some(observer) = &self.observer {
+                observer.quota_wait_over();
+            }
+        }
+        if waited { Ok(()) } else { Err(Stop::Cancelled) }
     }
 
     fn after_success(&mut self, metadata: &Metadata) {
@@ -633,8 +669,16 @@ impl Client {
 
     fn log_line(&mut self, text: &str) {
         // Diagnostics only: a closed stderr must not fail the call.
-        let _ = writeln!(self.log, "funnels: {}", redact::for_terminal(text));
-        let _ = self.log.flush();
+        let line = format!("funnels: {}", redact::for_terminal(text));
+        let log = &mut self.log;
+        let mut write = || {
+            let _ = writeln!(log, "{line}");
+            let _ = log.flush();
+        };
+        match &self.observer {
+            Some(observer) => observer.aside(&mut write),
+            None => write(),
+        }
     }
 }
 

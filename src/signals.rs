@@ -8,6 +8,10 @@
 //! came. The one thing done inside the handler is setting an atomic, so that the main thread can
 //! tell without a race that the process is ending and must not report an outcome of its own (a
 //! prompt that sees Ctrl-C fails with "interrupted", which would otherwise race the exit code).
+//!
+//! Once a pager runs, SIGINT is the pager's (SPEC §6): Ctrl-C reaches the whole foreground process
+//! group, and `less` uses it to stop a search, not to end. From then on SIGINT is ignored; the run
+//! ends when the pager does, so there is nothing left that it could interrupt.
 
 use crate::exit::Exit;
 
@@ -33,7 +37,7 @@ pub fn exit_for(signal: i32) -> Option<Exit> {
 #[cfg(unix)]
 mod imp {
     use std::fs::File;
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
 
     use rustix::termios::{OptionalActions, Termios, tcgetattr, tcsetattr};
@@ -44,6 +48,9 @@ mod imp {
 
     /// The signal received, 0 before any; set inside the signal handler.
     static RECEIVED: LazyLock<Arc<AtomicUsize>> = LazyLock::new(|| Arc::new(AtomicUsize::new(0)));
+
+    /// A pager has been started: SIGINT is its own from then on.
+    static PAGED: AtomicBool = AtomicBool::new(false);
 
     /// The terminal and its state before a no-echo prompt changed it.
     static TERMINAL: Mutex<Option<(File, Termios)>> = Mutex::new(None);
@@ -56,7 +63,9 @@ mod imp {
         // The iterator first: once it is registered, no signal can end the process uncleaned.
         let mut signals = Signals::new(HANDLED)?;
         std::thread::Builder::new().name("signals".to_owned()).spawn(move || {
-            if let Some(signal) = signals.forever().next() {
+            // A SIGINT meant for the pager is passed over; any other signal ends the process.
+            if let Some(signal) = signals.forever().find(|&signal| !(signal == SIGINT && PAGED.load(Ordering::SeqCst)))
+            {
                 restore_terminal();
                 cleanup();
                 let code = super::exit_for(signal).map_or(1, |exit| i32::from(exit.code()));
@@ -80,7 +89,14 @@ mod imp {
     }
 
     pub fn received() -> bool {
-        RECEIVED.load(Ordering::SeqCst) != 0
+        match RECEIVED.load(Ordering::SeqCst) {
+            0 => false,
+            signal => !(signal == SIGINT as usize && PAGED.load(Ordering::SeqCst)),
+        }
+    }
+
+    pub fn hand_interrupts_to_pager() {
+        PAGED.store(true, Ordering::SeqCst);
     }
 
     pub fn prompt_hidden(prompt: &str) -> std::io::Result<String> {
@@ -108,6 +124,8 @@ mod imp {
         false
     }
 
+    pub fn hand_interrupts_to_pager() {}
+
     pub fn prompt_hidden(prompt: &str) -> std::io::Result<String> {
         rpassword::prompt_password(prompt)
     }
@@ -117,6 +135,12 @@ mod imp {
 /// the process exits. Call it first thing in `main`.
 pub fn install(cleanup: fn()) -> std::io::Result<()> {
     imp::install(cleanup)
+}
+
+/// From now on SIGINT does not end the process: a pager on the same terminal takes Ctrl-C, and the
+/// run ends (exit 0) when the pager does. Call it just before the pager starts.
+pub fn hand_interrupts_to_pager() {
+    imp::hand_interrupts_to_pager();
 }
 
 /// When a signal has arrived, the listening thread is ending the process with that signal's code:

@@ -9,8 +9,9 @@ use super::notice;
 use crate::cli::{ListArgs, QueryArgs};
 use crate::config::{Origin, Settings};
 use crate::exit::{self, Exit, Failure, Scope};
-use crate::model::{CustomerUser, FUNNELS, Funnel, Schema, USERS, UserFunnel};
+use crate::model::{CustomerUser, FUNNELS, Funnel, STAGES_FIELD, Schema, USERS, UserFunnel};
 use crate::pager::Outcome;
+use crate::progress::Progress;
 use crate::query;
 use crate::redact;
 use crate::rpc::{self, Client};
@@ -18,6 +19,7 @@ use crate::rpc::{self, Client};
 pub fn run(settings: &Settings, args: &ListArgs) -> anyhow::Result<Exit> {
     let mut listing = Listing::new(&args.query, &FUNNELS, settings)?;
     review_filters(settings, &args.query.filter, &FUNNELS)?;
+    check_explode(args.explode, &listing)?;
     if !(1..=4).contains(&args.parallel) {
         return Err(exit::usage(format!("--parallel must be 1..=4, not {}", args.parallel)));
     }
@@ -47,6 +49,27 @@ pub fn run(settings: &Settings, args: &ListArgs) -> anyhow::Result<Exit> {
     listing.print::<Funnel>(settings, &mut client, settings.user_id, args.explode).map_err(|e| scope.attach(e))
 }
 
+/// `--explode` makes one record per stage: without `stages` among the fields there is nothing to
+/// explode, and `--count` counts funnels, not stages. Either would silently do something else than
+/// asked, so both are usage errors before any request (SPEC §3).
+fn check_explode(explode: bool, listing: &Listing) -> anyhow::Result<()> {
+    if !explode {
+        return Ok(());
+    }
+    if listing.count {
+        return Err(exit::usage(
+            "--explode does not go with --count: --count prints the number of funnels, not of stages",
+        ));
+    }
+    if !listing.fields.contains(&STAGES_FIELD) {
+        let fields = listing.fields.join(",");
+        return Err(exit::usage(format!(
+            "--explode makes one record per stage, but --fields {fields} leaves out `{STAGES_FIELD}`; add it (e.g. --fields {fields},{STAGES_FIELD})"
+        )));
+    }
+    Ok(())
+}
+
 /// The platform's review of `--filter` expressions before any request (SPEC §3.1): a refusal is
 /// exit 2, warnings go to stderr (not with `-q`).
 pub(super) fn review_filters(settings: &Settings, exprs: &[String], schema: &Schema) -> anyhow::Result<()> {
@@ -71,6 +94,7 @@ fn users_listing(settings: &Settings) -> anyhow::Result<Listing> {
         count: false,
         no_header: false,
         stream: false,
+        excel: false,
     };
     Listing::new(&args, &USERS, settings)
 }
@@ -85,7 +109,7 @@ fn all_users(
     let users_listing = Arc::new(users_listing(settings)?);
     let mut users: Vec<CustomerUser> = Vec::new();
     users_listing
-        .fetch(client, None, |page| {
+        .fetch(client, None, &Progress::off(), |page| {
             users.extend(page);
             Ok(())
         })
@@ -111,14 +135,15 @@ fn all_users(
         super::print_count(settings, sum)?;
     } else {
         let options = listing.output_options(settings, args.explode, &[UserFunnel::USER_ID]);
-        outcome = listing.emit::<UserFunnel, _>(settings, options, |sink| {
+        outcome = listing.emit::<UserFunnel, _>(settings, options, |progress, sink| {
             let mut total = Outcome::default();
-            for &id in &ids {
+            for (index, &id) in ids.iter().enumerate() {
+                progress.part(index as u64, ids.len() as u64, "users");
                 // Without --stream a user's funnels are held back until all its pages arrived, so
                 // that a skipped user leaves nothing behind.
                 let mut held: Vec<UserFunnel> = Vec::new();
                 let result = user_param(id).and_then(|user| {
-                    listing.fetch::<Funnel>(client, Some(user), |page| {
+                    listing.fetch::<Funnel>(client, Some(user), progress, |page| {
                         let page = page.into_iter().map(|funnel| UserFunnel { user_id: id, funnel });
                         if listing.stream {
                             sink(page.collect())

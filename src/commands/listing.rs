@@ -15,9 +15,10 @@ use crate::config::Settings;
 use crate::exit::{self, Exit, Failure};
 use crate::files;
 use crate::model::{Keyed, Record, Schema, SortKey};
-use crate::output::destination::Destination;
-use crate::output::{Output, OutputOptions};
+use crate::output::destination::{Destination, Target};
+use crate::output::{Output, OutputOptions, pager as screen_pager};
 use crate::pager::{self, MAX_OFFSET, MAX_PAGE, Outcome, Page, Plan, Prefetch, Want};
+use crate::progress::{self, Progress};
 use crate::query::{self, Filter};
 use crate::rpc::{self, Cancel, Client};
 
@@ -35,8 +36,19 @@ pub struct Listing {
     pub count: bool,
     pub stream: bool,
     pub header: bool,
+    /// `--excel`: csv for spreadsheets.
+    pub excel: bool,
     /// Workers fetching pages ahead (`--parallel`); 1 = strictly sequential.
     pub parallel: usize,
+}
+
+/// `--excel` shapes csv for spreadsheets; with any other format it would silently do nothing, so it
+/// is a usage error (SPEC §5).
+pub fn excel_needs_csv(excel: bool, format: Format) -> anyhow::Result<()> {
+    if excel && format != Format::Csv {
+        return Err(exit::usage("--excel makes a csv file for spreadsheets; it works with -o csv only"));
+    }
+    Ok(())
 }
 
 /// `params` of a get method, in the order the API documents them.
@@ -88,6 +100,7 @@ impl Listing {
         if args.stream && !matches!(settings.format, Format::Ndjson | Format::Csv | Format::Tsv) {
             return Err(exit::usage("--stream works with -o ndjson, csv or tsv, not with table or json"));
         }
+        excel_needs_csv(args.excel, settings.format)?;
         let want = match (args.all, args.limit) {
             (true, _) => Want::All,
             (false, Some(n)) => Want::Limit(n),
@@ -103,6 +116,7 @@ impl Listing {
             count: args.count,
             stream: args.stream,
             header: !args.no_header,
+            excel: args.excel,
             parallel: 1,
         })
     }
@@ -174,17 +188,21 @@ impl Listing {
     /// With `--parallel N` the pages after the first are fetched ahead by N workers when the total
     /// is known and the minute budget covers them; the paging rules and order stay the same. The
     /// workers hold the listing through the `Arc`, so a failed run returns without waiting for them.
+    /// `progress` hears of every page, in offset order, and of the client's quota waits.
     pub fn fetch<T>(
         self: &Arc<Self>,
         client: &mut Client,
         user_id: Option<u64>,
+        progress: &Progress,
         sink: impl FnMut(Vec<T>) -> anyhow::Result<()>,
     ) -> anyhow::Result<Outcome>
     where
         T: Keyed + Hash + DeserializeOwned + Send + 'static,
     {
+        client.set_observer(progress.observer());
         if self.parallel <= 1 {
-            return pager::run(&self.plan, |offset, limit| self.page(client, user_id, offset, limit), sink);
+            let fetch = |offset, limit| self.page(client, user_id, offset, limit);
+            return pager::run(&self.plan, counted(&self.plan, progress, fetch), sink);
         }
         let mut prefetch: Option<Prefetch<T>> = None;
         let mut first = true;
@@ -214,7 +232,7 @@ impl Listing {
             }
             Ok(fetched)
         };
-        pager::run(&self.plan, fetch, sink)
+        pager::run(&self.plan, counted(&self.plan, progress, fetch), sink)
     }
 
     /// Output options for these records; `lead` fields (e.g. `user_id`) come first.
@@ -227,21 +245,34 @@ impl Listing {
             width: settings.width,
             color: settings.color,
             terminal: settings.stdout_tty,
+            excel: self.excel,
         }
     }
 
-    /// Runs `fetch` (which feeds pages of records to the sink it is given) and writes the records:
-    /// all or nothing by default, page by page with `--stream`. The destination is committed only
-    /// when everything succeeded.
+    /// Whether this run may show the progress line and the `--out` summary (SPEC §2): as settled,
+    /// except while `--stream` writes to the terminal, where the line would tear the records.
+    fn shows_progress(&self, settings: &Settings) -> bool {
+        settings.progress && !(self.stream && settings.stdout_tty)
+    }
+
+    /// Runs `fetch` (which feeds pages of records to the sink it is given and tells the progress
+    /// line of them) and writes the records: all or nothing by default, page by page with
+    /// `--stream`. The destination is committed only when everything succeeded. A table for the
+    /// terminal goes through the pager when it is taller than the screen; a run written to a
+    /// `--out` file on a terminal ends with one line saying so.
     pub fn emit<T, F>(&self, settings: &Settings, options: OutputOptions, fetch: F) -> anyhow::Result<Outcome>
     where
         T: Record,
-        F: FnOnce(&mut dyn FnMut(Vec<T>) -> anyhow::Result<()>) -> anyhow::Result<Outcome>,
+        F: FnOnce(&Progress, &mut dyn FnMut(Vec<T>) -> anyhow::Result<()>) -> anyhow::Result<Outcome>,
     {
         let mut dest = Destination::open(settings.out.as_deref())?;
+        let shows_progress = self.shows_progress(settings);
+        // Dropped on every way out of this function: the line never outlives the run.
+        let progress = Progress::start(shows_progress, settings.progress_after, self.schema.noun);
         let outcome = if self.stream {
             let mut output = Output::new(options, &mut dest);
-            let result = fetch(&mut |page: Vec<T>| output.records(&page).context("could not write the output"));
+            let result =
+                fetch(&progress, &mut |page: Vec<T>| output.records(&page).context("could not write the output"));
             match result {
                 Ok(outcome) => {
                     output.finish().context("could not write the output")?;
@@ -258,7 +289,7 @@ impl Listing {
             }
         } else {
             let mut all: Vec<T> = Vec::new();
-            let outcome = fetch(&mut |page: Vec<T>| {
+            let outcome = fetch(&progress, &mut |page: Vec<T>| {
                 if all.is_empty() {
                     all = page;
                 } else {
@@ -266,15 +297,26 @@ impl Listing {
                 }
                 Ok(())
             })?;
-            let mut output = Output::new(options, &mut dest);
-            output.records(&all).context("could not write the output")?;
-            output.finish().context("could not write the output")?;
+            // Erased before the first byte of output can reach the terminal.
+            progress.finish();
+            screen_pager::write_through(settings.pager.as_ref(), &mut dest, |w| {
+                let mut output = Output::new(options, w);
+                output.records(&all)?;
+                output.finish().map(drop)
+            })
+            .context("could not write the output")?;
             // The process ends right after this run: freeing hundreds of thousands of strings one
             // by one costs more than a tenth of the run (bench/profile.sh); the OS takes them back.
             std::mem::forget(all);
             outcome
         };
+        progress.finish();
         dest.commit()?;
+        // `--out -` and the names of standard output are the terminal itself: nothing to sum up.
+        let to_file = || Target::resolve(settings.out.as_deref()).is_ok_and(|target| target != Target::Stdout);
+        if let Some(out) = settings.out.as_deref().filter(|_| shows_progress && to_file()) {
+            notice(settings, &progress::summary(outcome.written, self.schema.noun, out));
+        }
         Ok(outcome)
     }
 
@@ -290,7 +332,8 @@ impl Listing {
         T: Keyed + Hash + DeserializeOwned + Record + Send + 'static,
     {
         let options = self.output_options(settings, explode, &[]);
-        let outcome = self.emit::<T, _>(settings, options, |sink| self.fetch(client, user_id, sink))?;
+        let outcome =
+            self.emit::<T, _>(settings, options, |progress, sink| self.fetch(client, user_id, progress, sink))?;
         self.report(settings, &outcome)
     }
 
@@ -317,5 +360,20 @@ impl Listing {
             notice(settings, &format!("no {noun}"));
         }
         Ok(Exit::Success)
+    }
+}
+
+/// `fetch` telling `progress` of each page it brings: the records the pager will keep of it (a page
+/// longer than its limit is cut) and how many of its `total_items` the plan will fetch (`--limit`,
+/// `--offset` and the offset ceiling leave out the rest).
+fn counted<'a, T>(
+    plan: &'a Plan,
+    progress: &'a Progress,
+    mut fetch: impl FnMut(u64, u64) -> anyhow::Result<Page<T>> + 'a,
+) -> impl FnMut(u64, u64) -> anyhow::Result<Page<T>> + 'a {
+    move |offset, limit| {
+        let page = fetch(offset, limit)?;
+        progress.page((page.items.len() as u64).min(limit), page.total.map(|total| plan.reachable(total)));
+        Ok(page)
     }
 }

@@ -6,6 +6,7 @@
 mod check;
 mod list;
 mod listing;
+mod profiles;
 mod session;
 mod show;
 mod users;
@@ -19,10 +20,10 @@ use crate::cli::{Cli, Command, GlobalArgs};
 use crate::config::{self, Settings};
 use crate::credentials::{self, Token};
 use crate::docs;
-use crate::exit::Exit;
+use crate::exit::{self, Exit, Failure};
 use crate::output::destination::{self, Destination};
 use crate::redact;
-use crate::rpc::Client;
+use crate::rpc::{Client, RpcError};
 
 /// Runs the parsed command line.
 pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
@@ -38,6 +39,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
             let page = pages.iter().find(|(file, _)| *file == name).context("no such man page")?;
             return print_bytes(out, &page.1);
         }
+        // It must work when no token and no valid profile choice exist (SPEC §9): no `settle`.
+        Command::Profiles => return profiles::run(&cli.global),
         _ => {}
     }
     let settings = config::settle(&cli.global)?;
@@ -45,15 +48,33 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         // Before any request: `--out DIR` must not fail after the whole download.
         destination::preflight(settings.out.as_deref(), &protected_files(&settings))?;
     }
-    match &cli.command {
+    let result = match &cli.command {
         Command::List(args) => list::run(&settings, args),
         Command::Show(args) => show::run(&settings, args),
         Command::Check => check::run(&settings),
         Command::Users(args) => users::run(&settings, args),
         Command::Login(args) => session::login(&settings, args),
         Command::Logout => session::logout(&settings),
-        Command::Completions(_) | Command::Man(_) => unreachable!("handled above"),
-    }
+        Command::Completions(_) | Command::Man(_) | Command::Profiles => unreachable!("handled above"),
+    };
+    result.map_err(|err| {
+        if is_not_found(&err) {
+            // Nothing answers at that path: the endpoint is most likely mistyped (SPEC §8). Raised
+            // here, where the endpoint is known, as a `Failure` whose class and hint `classify` keeps.
+            let shown = redact::hide(&settings.endpoint);
+            err.context(
+                Failure::new(Exit::Network, format!("no Data API at {shown}"))
+                    .hint(exit::endpoint_hint(&settings.endpoint)),
+            )
+        } else {
+            err
+        }
+    })
+}
+
+/// An HTTP 404 that is not a JSON-RPC answer.
+fn is_not_found(err: &anyhow::Error) -> bool {
+    matches!(exit::rpc_error(err), Some(RpcError::Http { status: 404, .. }))
 }
 
 /// A notice or warning on stderr, unless `-q`; server text in it is made safe.
@@ -66,9 +87,37 @@ pub(crate) fn notice(settings: &Settings, text: &str) {
 /// Resolves the token (stdin only when asked for) and opens the client. A command attaches the
 /// token's source to its errors (`Scope::session_key`) so that a refused session key is explained.
 pub(crate) fn connect(settings: &Settings) -> anyhow::Result<(Client, Token)> {
-    let token = credentials::resolve(&settings.token, settings.quiet)?;
+    let token = credentials::resolve(&settings.token, settings.quiet).map_err(|err| unchosen_profile(settings, err))?;
     let client = Client::new(settings.client_options()?, Some(token.value.clone()));
     Ok((client, token))
+}
+
+/// No token was found, and the config file has profiles but none is in force (no
+/// `default_profile`, no `--profile`, no `FUNNELS_PROFILE`): most likely the user meant one of them,
+/// so the error says so and lists them (SPEC §9). Any other credentials error is left as it is.
+fn unchosen_profile(settings: &Settings, err: anyhow::Error) -> anyhow::Error {
+    let inputs = &settings.token;
+    let named_a_source = inputs.stdin
+        || inputs.file_flag.is_some()
+        || inputs.env_token.is_some()
+        || inputs.env_file.is_some()
+        || inputs.profile_token.is_some()
+        || inputs.profile_file.is_some()
+        || inputs.session_path().is_some_and(|path| path.exists());
+    if settings.unchosen_profiles.is_empty() || named_a_source {
+        return err;
+    }
+    let place = settings.config_path.as_ref().map_or_else(String::new, |p| format!(" {}", p.display()));
+    let names: Vec<String> = settings.unchosen_profiles.iter().map(|name| format!("`{name}`")).collect();
+    Failure::new(
+        Exit::Config,
+        format!(
+            "no access token, and no profile chosen: the config file{place} has profiles {} but no default_profile",
+            names.join(", ")
+        ),
+    )
+    .hint("pick one with --profile NAME or FUNNELS_PROFILE, or set default_profile in the config file")
+    .into()
 }
 
 /// The local files a run reads its secrets and settings from, which `--out` must never overwrite.

@@ -3,8 +3,8 @@
 use anyhow::Context;
 use serde_json::json;
 
-use super::listing::GetParams;
-use crate::cli::ShowArgs;
+use super::listing::{GetParams, excel_needs_csv};
+use crate::cli::{Format, ShowArgs};
 use crate::config::Settings;
 use crate::exit::{Exit, Failure, Scope};
 use crate::model::{FUNNELS, Funnel};
@@ -14,6 +14,7 @@ use crate::query::Filter;
 use crate::rpc;
 
 pub fn run(settings: &Settings, args: &ShowArgs) -> anyhow::Result<Exit> {
+    excel_needs_csv(args.excel, settings.format)?;
     let filter = Filter::Built(json!({"field": FUNNELS.key, "operator": "=", "value": args.ext_id}));
     let fields: Vec<&'static str> = FUNNELS.fields.iter().map(|f| f.name).collect();
     let params =
@@ -43,9 +44,17 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> anyhow::Result<Exit> {
         width: settings.width,
         color: settings.color,
         terminal: settings.stdout_tty,
+        excel: args.excel,
     };
     let mut dest = Destination::open(settings.out.as_deref())?;
-    output::write_show(&funnel, &options, &mut dest).context("could not write the output")?;
+    // Only the table goes through the pager: the other formats are for programs.
+    match settings.format {
+        Format::Table => output::pager::write_through(settings.pager.as_ref(), &mut dest, |mut w| {
+            output::write_show(&funnel, &options, &mut w)
+        }),
+        Format::Json | Format::Ndjson | Format::Csv | Format::Tsv => output::write_show(&funnel, &options, &mut dest),
+    }
+    .context("could not write the output")?;
     dest.commit()?;
     Ok(Exit::Success)
 }

@@ -15,16 +15,21 @@ use super::record::{Cell, FieldSpec, Keyed, Kind, Order, Record, Schema, SortKey
 
 /// The field names of a funnel, as the API spells them.
 const EXT_ID: &str = "ext_id";
-const NAME: &str = "name";
+/// A funnel's name (`show`'s title line names it).
+pub const FUNNEL_NAME: &str = "name";
 /// The field whose [`Cell::Stages`] expands into [`STAGE_COLUMNS`] when records are flattened.
 pub const STAGES_FIELD: &str = "stages";
 
+/// The field names of a [`Stage`].
+pub const STAGE_EXT_ID: &str = "stage_ext_id";
 /// The column a table colours by a stage's status.
 pub const STAGE_STATUS: &str = "stage_status";
+/// The field stages are ordered by.
+pub const STAGE_ORDER: &str = "stage_order";
 
 /// The columns one stage contributes to a flattened row, in this order (also the keys of a stage
 /// object in JSON): the field names of [`Stage`].
-pub const STAGE_COLUMNS: [&str; 4] = ["stage_ext_id", "stage_name", STAGE_STATUS, "stage_order"];
+pub const STAGE_COLUMNS: [&str; 4] = [STAGE_EXT_ID, "stage_name", STAGE_STATUS, STAGE_ORDER];
 
 /// `get.sales_funnel` (API.md §3).
 pub static FUNNELS: Schema = Schema {
@@ -32,11 +37,12 @@ pub static FUNNELS: Schema = Schema {
     noun: "funnels",
     fields: &[
         FieldSpec { name: EXT_ID, kind: Kind::Text, filterable: true, sortable: true },
-        FieldSpec { name: NAME, kind: Kind::Text, filterable: true, sortable: true },
+        FieldSpec { name: FUNNEL_NAME, kind: Kind::Text, filterable: true, sortable: true },
         FieldSpec { name: STAGES_FIELD, kind: Kind::Nested, filterable: false, sortable: false },
     ],
     default_sort: &[SortKey { field: EXT_ID, order: Order::Asc }],
     key: EXT_ID,
+    filter_examples: ["name=Main", "'name like %Sales%'", "'ext_id in 1,2,3'"],
 };
 
 /// One stage of a funnel.
@@ -130,7 +136,7 @@ impl Record for Funnel {
     fn cell(&self, field: &str) -> Cell<'_> {
         match field {
             EXT_ID => Cell::text(self.ext_id.as_deref()),
-            NAME => Cell::text(self.name.as_deref()),
+            FUNNEL_NAME => Cell::text(self.name.as_deref()),
             STAGES_FIELD => Cell::Stages(self.stages.as_deref()),
             _ => unknown_field(field),
         }

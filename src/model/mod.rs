@@ -17,7 +17,8 @@ mod session;
 mod user;
 
 pub use funnel::{
-    FUNNELS, Funnel, STAGE_COLUMNS, STAGE_STATUS, STAGES_FIELD, Stage, StageStatus, UserFunnel, for_each_stage_in_order,
+    FUNNEL_NAME, FUNNELS, Funnel, STAGE_COLUMNS, STAGE_EXT_ID, STAGE_ORDER, STAGE_STATUS, STAGES_FIELD, Stage,
+    StageStatus, UserFunnel, for_each_stage_in_order,
 };
 pub use metadata::{
     ApiVersion, Limits, MAX_SERVER_NUMBER, Metadata, Reading, Window, WindowType, server_number,

@@ -45,6 +45,8 @@ pub struct Schema {
     pub default_sort: &'static [SortKey],
     /// The field that identifies a record (dedupe); always requested.
     pub key: &'static str,
+    /// `--filter` expressions the help shows as examples, first the one of the short help.
+    pub filter_examples: [&'static str; 3],
 }
 
 /// Sort direction.

@@ -25,6 +25,7 @@ pub static USERS: Schema = Schema {
     ],
     default_sort: &[SortKey { field: CUSTOMER_ID, order: Order::Asc }, SortKey { field: NAME, order: Order::Asc }],
     key: ID,
+    filter_examples: ["'name ilike %shop%'", "'customer_id in 1,2,3'", "id=42"],
 };
 
 /// A client user of an agent account (`get.customer_users`).

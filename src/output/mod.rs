@@ -13,6 +13,7 @@
 mod delimited;
 pub mod destination;
 mod json;
+pub mod pager;
 pub mod sanitize;
 mod table;
 #[cfg(test)]
@@ -42,6 +43,9 @@ pub struct OutputOptions {
     /// Stdout is a terminal (`Settings.stdout_tty`): csv and tsv show control and disguising
     /// characters as visible escapes, JSON `\u`-escapes the disguising ones too (SPEC §5).
     pub terminal: bool,
+    /// `--excel`: csv for spreadsheets (a BOM first, formula-like cells defused; SPEC §5). The
+    /// commands allow it with csv only.
+    pub excel: bool,
 }
 
 impl OutputOptions {
@@ -105,9 +109,13 @@ impl<W: Write> Output<W> {
         let sink = match options.format {
             Format::Json => Sink::Json(json::JsonWriter::new(writer, columns, true, options.terminal)),
             Format::Ndjson => Sink::Json(json::JsonWriter::new(writer, columns, false, options.terminal)),
-            Format::Csv => {
-                Sink::Csv(Box::new(delimited::CsvWriter::new(writer, columns, options.header, options.terminal)))
-            }
+            Format::Csv => Sink::Csv(Box::new(delimited::CsvWriter::new(
+                writer,
+                columns,
+                options.header,
+                options.terminal,
+                options.excel,
+            ))),
             Format::Tsv => Sink::Tsv(delimited::TsvWriter::new(writer, columns, options.header, options.terminal)),
             Format::Table => Sink::Table(table::TableWriter::new(writer, columns, &options)),
         };

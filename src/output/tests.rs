@@ -80,6 +80,7 @@ fn options(format: Format, fields: &[&'static str]) -> OutputOptions {
         width: None,
         color: false,
         terminal: false,
+        excel: false,
     }
 }
 

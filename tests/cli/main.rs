@@ -6,6 +6,8 @@ mod agents;
 mod common;
 mod ended_sessions;
 mod errors;
+mod first_use;
+mod help_and_completion;
 mod hostile_server;
 mod hostile_text;
 mod integrity;
@@ -24,4 +26,6 @@ mod sandbox_fidelity;
 mod session;
 #[cfg(unix)]
 mod signals;
+#[cfg(unix)]
+mod terminal;
 mod vendor_response;

@@ -139,17 +139,14 @@ fn check_lists_day_hour_and_minute_windows() {
     let (code, stdout, stderr) = run(&endpoint, &["check", "-o", "json"]);
     assert_eq!(code, Some(0), "{stderr}");
     let report: Value = serde_json::from_str(&stdout).unwrap();
-    // The existing day and minute keys stay; the hour's join them in display order.
+    // Every window is one object under `windows`, in display order: day, hour, minute.
+    let names: Vec<&str> = report["windows"].as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(names, ["day", "hour", "minute"], "{stdout}");
     let at = |key: &str| stdout.find(&format!("\"{key}\":")).unwrap_or_else(|| panic!("no {key}: {stdout}"));
-    let order: Vec<usize> = ["day", "hour", "minute"]
-        .iter()
-        .flat_map(|w| ["limit", "remaining", "reset"].map(|part| at(&format!("{w}_{part}"))))
-        .collect();
-    assert!(order.is_sorted(), "{stdout}");
-    assert_eq!(
-        (&report["hour_limit"], &report["hour_remaining"], &report["hour_reset"]),
-        (&json!(4000), &json!(88), &json!(900))
-    );
+    assert!([at("day"), at("hour"), at("minute")].is_sorted(), "{stdout}");
+    assert_eq!(report["windows"]["day"], json!({"limit": 3500, "remaining": 3305, "reset": 35139}));
+    assert_eq!(report["windows"]["hour"], json!({"limit": 4000, "remaining": 88, "reset": 900}));
+    assert_eq!(report["windows"]["minute"], json!({"limit": 200, "remaining": 199, "reset": 39}));
 }
 
 #[test]
@@ -163,8 +160,9 @@ fn a_response_with_only_an_hour_window_shows_that_window() {
     let (endpoint, _) = scripted(vec![page(0..0, 7, &hour_only)]);
     let (_, stdout, _) = run(&endpoint, &["check", "-o", "json"]);
     let report: Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(report["hour_remaining"], 99_999);
-    assert_eq!((&report["day_remaining"], &report["minute_remaining"]), (&Value::Null, &Value::Null));
+    assert_eq!(report["windows"]["hour"]["remaining"], 99_999);
+    let unknown = json!({"limit": null, "remaining": null, "reset": null});
+    assert_eq!((&report["windows"]["day"], &report["windows"]["minute"]), (&unknown, &unknown));
 
     let (endpoint, received) = scripted(vec![page(0..3, 3, &hour_only)]);
     let (code, stdout, stderr) = run(&endpoint, &["list", "-v", "-o", "ndjson"]);

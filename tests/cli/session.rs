@@ -159,7 +159,7 @@ fn check_reports_points_and_never_the_key() {
     let out = cmd.args(["check", "-o", "json"]).output().unwrap();
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["funnels"], 321);
-    assert_eq!(report["minute_remaining"], 199);
+    assert_eq!(report["windows"]["minute"]["remaining"], 199);
     assert_eq!(report["token_source"], "FUNNELS_TOKEN");
     mock.assert();
 
