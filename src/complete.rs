@@ -26,7 +26,7 @@ use clap_complete::engine::{ArgValueCompleter, CompletionCandidate};
 use etcetera::base_strategy::{BaseStrategy, Xdg};
 
 use crate::files;
-use crate::query::{Kind, Schema};
+use crate::model::{Kind, Schema};
 
 /// The variable that turns a run into a completion request. Not clap_complete's default
 /// `COMPLETE`: a variable of that common name left in a cron job's environment must not turn
@@ -146,7 +146,7 @@ fn profile_names(text: &str) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::query::{FUNNELS, USERS};
+    use crate::model::{FUNNELS, USERS};
 
     fn values(items: Vec<(String, String)>) -> Vec<String> {
         items.into_iter().map(|(value, _)| value).collect()

@@ -4,7 +4,9 @@
 //! (SPEC §9) > built-in default. clap reads the textual variables; the numeric ones are read here, so
 //! that a bad value is reported under its own name ("FUNNELS_TIMEOUT") with its range, not under a
 //! flag the user never typed. Every number is range-checked before anything uses it. Facts about the
-//! environment (is stdout a terminal, its width, colour) are captured once as well.
+//! environment (is stdout a terminal, its width, colour, the proxy variables) are captured once as well.
+
+mod proxy;
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -22,6 +24,8 @@ use crate::exit::{self, Exit, Failure};
 use crate::files;
 use crate::output::pager::Pager;
 use crate::rpc::ClientOptions;
+
+pub use proxy::ProxyEnv;
 
 /// Built-in defaults of SPEC §2.
 const DEFAULT_TIMEOUT: u64 = 30;
@@ -73,7 +77,10 @@ pub struct Settings {
     pub out: Option<PathBuf>,
     /// The profile's `page_size`, used when `--page-size` is not given.
     pub page_size: Option<u64>,
-    pub client: ClientOptions,
+    /// The client's options for `endpoint`, but for the proxy: [`Settings::client_options`] adds it.
+    client: ClientOptions,
+    /// The proxy variables, read once here and applied when a client is about to be made.
+    proxy_env: ProxyEnv,
     pub verbose: u8,
     pub quiet: bool,
     pub dry_run: bool,
@@ -259,6 +266,7 @@ pub fn settle(args: &GlobalArgs) -> anyhow::Result<Settings> {
         page_size: page_size.map(|(size, _)| size),
         client: ClientOptions {
             endpoint,
+            proxy: None,
             timeout,
             connect_timeout: timeout.min(MAX_CONNECT),
             retries,
@@ -270,6 +278,7 @@ pub fn settle(args: &GlobalArgs) -> anyhow::Result<Settings> {
             verbose: args.verbose,
             quiet: args.quiet,
         },
+        proxy_env: ProxyEnv::capture(),
         verbose: args.verbose,
         quiet: args.quiet,
         dry_run: args.dry_run,
@@ -283,6 +292,22 @@ pub fn settle(args: &GlobalArgs) -> anyhow::Result<Settings> {
         stdin_tty,
         pipe_wait,
     })
+}
+
+impl Settings {
+    /// The options of a client for the settled endpoint, with the proxy chosen for it. Asked for
+    /// only when a client is about to be made, so that a proxy funnels cannot use (exit 3) stops
+    /// no `--dry-run` and no command that sends nothing.
+    pub fn client_options(&self) -> anyhow::Result<ClientOptions> {
+        self.client_options_for(&self.client.endpoint)
+    }
+
+    /// As [`Settings::client_options`], for another endpoint that passed [`check_endpoint`] (a
+    /// stored session's, which `logout` ends where it was made).
+    pub fn client_options_for(&self, endpoint: &str) -> anyhow::Result<ClientOptions> {
+        let proxy = self.proxy_env.proxy_for(endpoint)?;
+        Ok(ClientOptions { endpoint: endpoint.to_owned(), proxy, ..self.client.clone() })
+    }
 }
 
 /// The terminal's size behind standard output as (columns, rows). A terminal that reports 0 for

@@ -6,9 +6,9 @@
 //! it. Files and standard input go through the bounded reader of `files`. No prompt is ever shown here
 //! when stdin is not a terminal.
 
+use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -17,14 +17,6 @@ use crate::cli::Platform;
 use crate::exit::{self, Exit, Failure};
 use crate::files::{self, FileError};
 use crate::redact;
-
-/// Set once a stored session's key is in use, so that a rejected key can be explained.
-static SESSION_IN_USE: AtomicBool = AtomicBool::new(false);
-
-/// Whether the token in use came from `funnels login`.
-pub fn session_in_use() -> bool {
-    SESSION_IN_USE.load(Ordering::Relaxed)
-}
 
 /// Every place a token may come from, as settled by `config`.
 #[derive(Debug, Clone)]
@@ -52,11 +44,46 @@ pub struct TokenInputs {
     pub pipe_wait: Duration,
 }
 
-/// A usable token and a description of its source that is safe to print.
+/// A usable token and where it came from.
 #[derive(Debug, Clone)]
 pub struct Token {
     pub value: String,
-    pub source: String,
+    pub source: TokenSource,
+}
+
+/// Where a token came from. Its `Display` is safe to print (a path or a variable's name, never the
+/// key); `check` reports it, and a key refused by the API is explained by it (a session ended).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenSource {
+    /// `--token-stdin`: a pipe or the terminal.
+    Stdin,
+    /// `--token-file`, `FUNNELS_TOKEN_FILE` or the profile's `token_file`.
+    File(PathBuf),
+    /// `FUNNELS_TOKEN`.
+    Env,
+    /// The profile's `token`, in this config file.
+    Profile { name: String, config: PathBuf },
+    /// The session file of `funnels login`.
+    Session(PathBuf),
+}
+
+impl TokenSource {
+    /// The key is a stored session's, which the API may end before its file says.
+    pub fn is_session(&self) -> bool {
+        matches!(self, TokenSource::Session(_))
+    }
+}
+
+impl fmt::Display for TokenSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TokenSource::Stdin => f.write_str("standard input"),
+            TokenSource::File(path) => write!(f, "{}", path.display()),
+            TokenSource::Env => f.write_str("FUNNELS_TOKEN"),
+            TokenSource::Profile { name, config } => write!(f, "profile `{name}` in {}", config.display()),
+            TokenSource::Session(path) => write!(f, "the session in {}", path.display()),
+        }
+    }
 }
 
 /// A stored `funnels login` session.
@@ -94,15 +121,15 @@ fn resolve_with(
         } else {
             read_line().map_err(|e| exit::config(format!("could not read the token from standard input: {e}")))?
         };
-        checked(&raw, "standard input")?
+        checked(&raw, TokenSource::Stdin)?
     } else if let Some(path) = &inputs.file_flag {
         from_file(path, quiet, inputs.pipe_wait)?
     } else if let Some(value) = &inputs.env_token {
-        checked(value, "FUNNELS_TOKEN")?
+        checked(value, TokenSource::Env)?
     } else if let Some(path) = &inputs.env_file {
         from_file(path, quiet, inputs.pipe_wait)?
     } else if let Some((value, config)) = &inputs.profile_token {
-        checked(value, &format!("profile `{}` in {}", inputs.profile, config.display()))?
+        checked(value, TokenSource::Profile { name: inputs.profile.clone(), config: config.clone() })?
     } else if let Some(path) = &inputs.profile_file {
         from_file(path, quiet, inputs.pipe_wait)?
     } else if let Some(token) = from_session(inputs, quiet)? {
@@ -138,13 +165,13 @@ fn trimmed(raw: &str) -> &str {
 }
 
 /// Trims and checks a token, and registers it as a secret.
-fn checked(raw: &str, source: &str) -> anyhow::Result<Token> {
+fn checked(raw: &str, source: TokenSource) -> anyhow::Result<Token> {
     if let Some(problem) = key_problem(raw) {
         return Err(exit::config(format!("the access token from {source} {problem}")));
     }
     let value = trimmed(raw);
     redact::register(value);
-    Ok(Token { value: value.to_owned(), source: source.to_owned() })
+    Ok(Token { value: value.to_owned(), source })
 }
 
 fn from_file(path: &Path, quiet: bool, wait: Duration) -> anyhow::Result<Token> {
@@ -153,7 +180,7 @@ fn from_file(path: &Path, quiet: bool, wait: Duration) -> anyhow::Result<Token> 
     if contents.shared && !quiet {
         warn_shared(path);
     }
-    checked(&contents.text, &path.display().to_string())
+    checked(&contents.text, TokenSource::File(path.to_owned()))
 }
 
 /// Warns on stderr that a file holding a secret is readable by group or others (the reader of
@@ -185,9 +212,7 @@ fn from_session(inputs: &TokenInputs, quiet: bool) -> anyhow::Result<Option<Toke
     if session.expire_at.is_some_and(|t| t <= now()) {
         return Err(Failure::new(Exit::Auth, "the stored session has expired").hint("run funnels login").into());
     }
-    let token = checked(&session.access_token, &format!("the session in {}", path.display()))?;
-    SESSION_IN_USE.store(true, Ordering::Relaxed);
-    Ok(Some(token))
+    checked(&session.access_token, TokenSource::Session(path)).map(Some)
 }
 
 /// Reads a session file; `None` when there is none. Warns when others may read it, like a token file.

@@ -1,5 +1,5 @@
 //! The command line as its users read it, built from the clap definition (`cli.rs`) and the
-//! record schemas (`query.rs`) so that none of it can drift from what the parser accepts: each
+//! record schemas (`model`) so that none of it can drift from what the parser accepts: each
 //! command's `--help` (the fields, sort keys and operators of that command; only the global options
 //! that apply to it), tab completion (`complete.rs`), the man pages and the completion scripts
 //! (SPEC §1, §2 "Where options apply", §10), and the framing of the parser's errors (SPEC §8).
@@ -17,8 +17,10 @@ use clap_complete::env::Shells;
 
 use crate::cli::Cli;
 use crate::complete;
-use crate::output::STAGE_COLUMNS;
-use crate::query::{FUNNELS, Kind, OPERATOR_LIST, Order, Schema, USERS, did_you_mean};
+use crate::model::{
+    FUNNEL_NAME, FUNNELS, Kind, Order, STAGE_COLUMNS, STAGE_EXT_ID, STAGE_ORDER, STAGES_FIELD, Schema, USERS,
+};
+use crate::query::{OPERATOR_LIST, did_you_mean};
 
 /// Every shell `completions` supports, with the file name its script is committed under.
 pub const SHELLS: [(Shell, &str); 5] = [
@@ -62,12 +64,8 @@ pub fn command() -> clap::Command {
 /// The derived definition, completed with what derive cannot say per command, and built.
 fn present(cmd: clap::Command) -> clap::Command {
     let mut cmd = cmd
-        .mut_subcommand("list", |sub| {
-            query_help(sub, &FUNNELS, ["name=Main", "'name like %Sales%'", "'ext_id in 1,2,3'"])
-        })
-        .mut_subcommand("users", |sub| {
-            query_help(sub, &USERS, ["'name ilike %shop%'", "'customer_id in 1,2,3'", "id=42"])
-        })
+        .mut_subcommand("list", |sub| query_help(sub, &FUNNELS))
+        .mut_subcommand("users", |sub| query_help(sub, &USERS))
         .mut_subcommand("show", |sub| {
             let about = sub.get_about().map(ToString::to_string).unwrap_or_default();
             sub.long_about(format!("{about}\n\n{}", show_fields()))
@@ -94,7 +92,8 @@ fn present(cmd: clap::Command) -> clap::Command {
 
 /// `--filter`, `--sort` and `--fields` of a paged listing, with the fields, sort keys, operators
 /// and examples of its own record type, and their completers.
-fn query_help(sub: clap::Command, schema: &'static Schema, examples: [&str; 3]) -> clap::Command {
+fn query_help(sub: clap::Command, schema: &'static Schema) -> clap::Command {
+    let examples = schema.filter_examples;
     let (text, numbers): (Vec<&str>, Vec<&str>) =
         schema.filterable().partition(|name| schema.field(name).is_some_and(|f| f.kind == Kind::Text));
     let mut kinds = Vec::new();
@@ -141,11 +140,12 @@ fn query_help(sub: clap::Command, schema: &'static Schema, examples: [&str; 3]) 
 /// What `show` prints in each format, and how it finds the funnel.
 fn show_fields() -> String {
     let funnel = join(FUNNELS.names());
-    let stage_rows = join(FUNNELS.names().filter(|n| *n != "stages").chain(STAGE_COLUMNS));
+    let stage_rows = join(FUNNELS.names().filter(|n| *n != STAGES_FIELD).chain(STAGE_COLUMNS));
+    let (name, ext_id) = (FUNNEL_NAME, FUNNELS.key);
     format!(
-        "Fields: a table shows a title line with name and ext_id, then the stages (order, stage_ext_id, name, \
-         status) by stage_order; -o json prints the funnel object ({funnel}); csv, tsv and ndjson print one \
-         record per stage ({stage_rows}).\n\nEXT_ID is matched exactly (ext_id = EXT_ID); show takes no \
+        "Fields: a table shows a title line with {name} and {ext_id}, then the stages (order, {STAGE_EXT_ID}, \
+         name, status) by {STAGE_ORDER}; -o json prints the funnel object ({funnel}); csv, tsv and ndjson print \
+         one record per stage ({stage_rows}).\n\nEXT_ID is matched exactly ({ext_id} = EXT_ID); show takes no \
          filters or sort keys. No such funnel: exit 10."
     )
 }

@@ -3,8 +3,9 @@
 //! Errors travel as `anyhow::Error`. Local failures are raised as [`Failure`] with their class; API and
 //! transport failures travel as `rpc::RpcError` and are classified here by JSON-RPC code and mnemonic,
 //! so no other module decides an exit code. The hint that follows an API error depends on what the
-//! command was doing (which method, for which client user): commands attach that as a [`Scope`],
-//! which travels with the error as data and changes nothing of its message.
+//! command was doing (which method, for which client user, with a stored session's key): commands
+//! attach that as a [`Scope`], which travels with the error as data and changes nothing of its
+//! message. [`classify`] is the one place a class and a hint are chosen; its rule is written there.
 
 use std::fmt;
 use std::io;
@@ -86,17 +87,25 @@ pub struct Scope {
     /// The client user acted for: `--user-id`, `FUNNELS_USER_ID` or the profile's, or one user of
     /// `--all-users`.
     pub user_id: Option<u64>,
+    /// The key sent is a stored session's (`funnels login`): a refused key means the session ended.
+    pub session_key: bool,
 }
 
 impl Scope {
     /// Calls made for the client user `user_id`, or for the account itself.
     pub fn acting_for(user_id: Option<u64>) -> Self {
-        Scope { agents_only: false, user_id }
+        Scope { agents_only: false, user_id, session_key: false }
     }
 
     /// Calls of the agents-only method.
     pub fn agents_only() -> Self {
-        Scope { agents_only: true, user_id: None }
+        Scope { agents_only: true, user_id: None, session_key: false }
+    }
+
+    /// This scope, for calls made with a stored session's key when `session_key` holds.
+    #[must_use]
+    pub fn session_key(self, session_key: bool) -> Self {
+        Scope { session_key, ..self }
     }
 
     /// `err`, carrying this scope; its message and its chain read as before.
@@ -132,42 +141,77 @@ impl std::error::Error for Scoped {
     }
 }
 
-/// What `main` needs to end the process: the code and an optional hint line.
+/// What `main` needs to end the process: the code, the error's message and an optional hint line.
 pub struct Verdict {
     pub exit: Exit,
     pub hint: Option<String>,
+    /// What the error means for the run, said before the error's own text.
+    pub headline: Option<&'static str>,
     /// The reader closed the pipe: exit quietly with success.
     pub broken_pipe: bool,
 }
 
-/// Walks the error chain and picks the exit code of the first error whose class is known.
-pub fn classify(err: &anyhow::Error) -> Verdict {
-    classify_in(err, Scope::default())
+impl Verdict {
+    fn of(exit: Exit, hint: Option<String>) -> Self {
+        Verdict { exit, hint, headline: None, broken_pipe: false }
+    }
+
+    /// The line `main` prints after `funnels: error: `: the headline, if any, then the whole chain.
+    pub fn message(&self, err: &anyhow::Error) -> String {
+        match self.headline {
+            Some(headline) => format!("{headline}: {err:#}"),
+            None => format!("{err:#}"),
+        }
+    }
 }
 
-fn classify_in(err: &anyhow::Error, scope: Scope) -> Verdict {
+/// The exit class and hint of an error: the one place either is chosen (SPEC §8).
+///
+/// The chain is walked from the outermost error in; the first error whose class is known decides:
+/// - a [`Failure`] keeps the class and hint it was raised with (its raiser knew them);
+/// - an `RpcError` from the API is classed by its JSON-RPC code (API.md §5: -32001 auth, -32003,
+///   -32008, -32009 denied, -32029 quota, -32603 network, any other rejected), and its hint is
+///   chosen by mnemonic and fitted to the innermost [`Scope`] around it; any other `RpcError`
+///   (transport, HTTP, malformed, too large) is network, an HTTP 404 with a hint at the endpoint's
+///   shape (the commands, which know the endpoint, raise it as a `Failure` naming the URL to try);
+/// - a broken pipe ends the run quietly with success (the reader left);
+/// - anything else is internal (1).
+///
+/// Then one rule about the key: an auth failure (4) under a scope whose key is a stored session's
+/// reads "the stored session has ended" and hints at `funnels login`, whatever the API said.
+pub fn classify(err: &anyhow::Error) -> Verdict {
+    let (mut verdict, scope) = classify_in(err, Scope::default());
+    if scope.session_key && verdict.exit == Exit::Auth {
+        verdict.headline = Some("the stored session has ended");
+        verdict.hint = Some("run funnels login".to_owned());
+    }
+    verdict
+}
+
+/// The verdict, and the innermost scope met on the way to the error that decided it.
+fn classify_in(err: &anyhow::Error, scope: Scope) -> (Verdict, Scope) {
     // A `Failure` given as context is found only through anyhow's own downcast.
     if let Some(f) = err.downcast_ref::<Failure>() {
-        return Verdict { exit: f.exit, hint: f.hint.clone(), broken_pipe: false };
+        return (Verdict::of(f.exit, f.hint.clone()), scope);
     }
     for cause in err.chain() {
         if let Some(f) = cause.downcast_ref::<Failure>() {
-            return Verdict { exit: f.exit, hint: f.hint.clone(), broken_pipe: false };
+            return (Verdict::of(f.exit, f.hint.clone()), scope);
         }
         if let Some(scoped) = cause.downcast_ref::<Scoped>() {
             // The chain skips the wrapped error itself (only its text shows): look inside.
             return classify_in(&scoped.inner, scoped.scope);
         }
         if let Some(e) = cause.downcast_ref::<RpcError>() {
-            return rpc_verdict(e, scope);
+            return (rpc_verdict(e, scope), scope);
         }
         if let Some(e) = cause.downcast_ref::<io::Error>() {
             if e.kind() == io::ErrorKind::BrokenPipe {
-                return Verdict { exit: Exit::Success, hint: None, broken_pipe: true };
+                return (Verdict { broken_pipe: true, ..Verdict::of(Exit::Success, None) }, scope);
             }
         }
     }
-    Verdict { exit: Exit::Internal, hint: None, broken_pipe: false }
+    (Verdict::of(Exit::Internal, None), scope)
 }
 
 /// The API or transport error behind `err`, looking inside scopes; `None` for a local failure.
@@ -216,7 +260,7 @@ fn rpc_verdict(err: &RpcError, scope: Scope) -> Verdict {
         RpcError::Http { status: 404, .. } => (Exit::Network, Some(format!("{ENDPOINT_SHAPE}; {ENDPOINT_PLACES}"))),
         _ => (Exit::Network, None),
     };
-    Verdict { exit, hint, broken_pipe: false }
+    Verdict::of(exit, hint)
 }
 
 /// The web UI path to an account's API whitelist, in both languages of the vendors' UIs.
@@ -361,6 +405,35 @@ mod tests {
 
         let pipe = Scope::acting_for(None).attach(anyhow::Error::new(io::Error::from(io::ErrorKind::BrokenPipe)));
         assert!(classify(&pipe.context("could not write the output")).broken_pipe);
+    }
+
+    #[test]
+    fn a_refused_session_key_reads_as_an_ended_session() {
+        let refused = || api(-32001, "access_token_expired", None);
+        let verdict = classify(&Scope::acting_for(Some(3)).session_key(true).attach(refused().context("user 3")));
+        assert_eq!((verdict.exit, verdict.hint.as_deref()), (Exit::Auth, Some("run funnels login")));
+        let err = Scope::acting_for(None).session_key(true).attach(refused()).context("users");
+        assert_eq!(
+            classify(&err).message(&err),
+            "the stored session has ended: users: access_token_expired happened (access_token_expired)"
+        );
+
+        // Another key's refusal keeps the mnemonic's hint and its own message.
+        let err = Scope::acting_for(None).attach(refused());
+        let verdict = classify(&err);
+        assert_eq!(verdict.hint.as_deref(), Some("make a new key in the web UI, or run funnels login"));
+        assert_eq!(verdict.message(&err), "access_token_expired happened (access_token_expired)");
+        // A session key refused for another reason is not an ended session.
+        let err = Scope::acting_for(None).session_key(true).attach(api(-32003, "ip_not_whitelisted", None));
+        let verdict = classify(&err);
+        assert_eq!((verdict.exit, verdict.headline), (Exit::Denied, None));
+    }
+
+    #[test]
+    fn a_quota_refusal_is_exit_6_whatever_its_mnemonic() {
+        for mnemonic in ["limit_exceeded", "", "something_new"] {
+            assert_eq!(classify(&api(-32029, mnemonic, None)).exit, Exit::Quota, "{mnemonic}");
+        }
     }
 
     #[test]

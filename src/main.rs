@@ -40,8 +40,8 @@ fn main() -> ExitCode {
             if verdict.broken_pipe {
                 return ExitCode::SUCCESS;
             }
-            let hint = verdict.hint.map(|hint| format!("hint: {hint}"));
-            report(&format!("{err:#}"), hint.as_slice(), verdict.exit)
+            let hint = verdict.hint.as_ref().map(|hint| format!("hint: {hint}"));
+            report(&verdict.message(&err), hint.as_slice(), verdict.exit)
         }
     }
 }

@@ -5,8 +5,9 @@
 //! total), the guards (a page that adds nothing while more exist, a page identical to the one
 //! before, two pages in a row that add nothing without a total, too many requests), the cut of a
 //! page to the `limit` it was asked for, the 100 000 offset ceiling and the de-duplication of
-//! records seen twice while data changed under the export. The guards hold for records without a
-//! key too: such a record is known by its whole content.
+//! records seen twice while data changed under the export. A record's key is its type's to give
+//! (`model::Keyed`); the guards hold for records without a key too: such a record is known by its
+//! whole content.
 
 use std::collections::HashSet;
 use std::hash::{BuildHasher, Hash, RandomState};
@@ -15,35 +16,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use crate::exit::{Exit, Failure};
-use crate::model::{CustomerUser, Funnel};
+use crate::model::Keyed;
 
 /// The API refuses offsets above this (API.md §4).
 pub const MAX_OFFSET: u64 = 100_000;
 /// The API's largest page.
 pub const MAX_PAGE: u64 = 10_000;
-
-/// A record with an identity, for de-duplication and the no-progress guard.
-pub trait Keyed {
-    type Key<'a>: Hash
-    where
-        Self: 'a;
-    /// `None` when the key field was not returned: such records are never treated as repeats.
-    fn key(&self) -> Option<Self::Key<'_>>;
-}
-
-impl Keyed for Funnel {
-    type Key<'a> = &'a str;
-    fn key(&self) -> Option<&str> {
-        self.ext_id.as_deref()
-    }
-}
-
-impl Keyed for CustomerUser {
-    type Key<'a> = i64;
-    fn key(&self) -> Option<i64> {
-        self.id
-    }
-}
 
 /// The keys already written, as 128-bit fingerprints (two independently keyed SipHashes): memory
 /// stays ~16 bytes a record however long the keys are, so `--stream` over 110 000 funnels costs

@@ -1,7 +1,8 @@
 //! Filter expressions, sort keys and field lists → the API's `filter`, `sort` and `fields` params
 //! (SPEC §3, §3.1), checked against a [`Schema`] before any request, with "did you mean" suggestions;
 //! and the per-platform review of filters (CallGear's operator set, text comparisons), so that a
-//! filter the platform does not document costs no API point.
+//! filter the platform does not document costs no API point. The schemas are the record types'
+//! own (`model`).
 
 use std::path::Path;
 
@@ -12,106 +13,7 @@ use serde_json::{Value, json};
 use crate::cli::Platform;
 use crate::exit::{Exit, Failure, usage};
 use crate::files::FileError;
-
-/// How a field's filter values are sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// Sent as JSON strings.
-    Text,
-    /// Sent as JSON numbers; a non-number is a usage error.
-    Number,
-    /// An array (funnel stages): selectable only.
-    Nested,
-}
-
-/// One field of a record type.
-#[derive(Debug, Clone, Copy)]
-pub struct FieldSpec {
-    pub name: &'static str,
-    pub kind: Kind,
-    pub filterable: bool,
-    pub sortable: bool,
-}
-
-/// What one API method accepts.
-#[derive(Debug)]
-pub struct Schema {
-    /// `get.sales_funnel`, `get.customer_users`.
-    pub method: &'static str,
-    /// Plural noun for messages: "funnels", "users".
-    pub noun: &'static str,
-    /// Selectable fields in API order.
-    pub fields: &'static [FieldSpec],
-    /// Sent when no `--sort` is given.
-    pub default_sort: &'static [SortKey],
-    /// The field that identifies a record (dedupe); always requested.
-    pub key: &'static str,
-}
-
-/// `get.sales_funnel` (API.md §3).
-pub static FUNNELS: Schema = Schema {
-    method: "get.sales_funnel",
-    noun: "funnels",
-    fields: &[
-        FieldSpec { name: "ext_id", kind: Kind::Text, filterable: true, sortable: true },
-        FieldSpec { name: "name", kind: Kind::Text, filterable: true, sortable: true },
-        FieldSpec { name: "stages", kind: Kind::Nested, filterable: false, sortable: false },
-    ],
-    default_sort: &[SortKey { field: "ext_id", order: Order::Asc }],
-    key: "ext_id",
-};
-
-/// `get.customer_users` (API.md §6, SPEC §4).
-pub static USERS: Schema = Schema {
-    method: "get.customer_users",
-    noun: "users",
-    fields: &[
-        FieldSpec { name: "id", kind: Kind::Number, filterable: true, sortable: false },
-        FieldSpec { name: "login", kind: Kind::Text, filterable: false, sortable: false },
-        FieldSpec { name: "name", kind: Kind::Text, filterable: true, sortable: true },
-        FieldSpec { name: "description", kind: Kind::Text, filterable: false, sortable: false },
-        FieldSpec { name: "customer_id", kind: Kind::Number, filterable: true, sortable: true },
-    ],
-    default_sort: &[SortKey { field: "customer_id", order: Order::Asc }, SortKey { field: "name", order: Order::Asc }],
-    key: "id",
-};
-
-/// Sort direction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Order {
-    Asc,
-    Desc,
-}
-
-/// One element of the API's `sort` array.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct SortKey {
-    pub field: &'static str,
-    pub order: Order,
-}
-
-impl Schema {
-    /// The field called exactly `name` (field names are lower-case and matched as typed).
-    pub fn field(&self, name: &str) -> Option<&'static FieldSpec> {
-        self.fields.iter().find(|f| f.name == name)
-    }
-
-    /// Names of the fields `--filter` accepts, in API order.
-    pub fn filterable(&self) -> impl Iterator<Item = &'static str> + Clone + use<> {
-        self.fields.iter().filter(|f| f.filterable).map(|f| f.name)
-    }
-
-    /// Names of the fields `--sort` accepts, in API order.
-    pub fn sortable(&self) -> impl Iterator<Item = &'static str> + Clone + use<> {
-        self.fields.iter().filter(|f| f.sortable).map(|f| f.name)
-    }
-
-    /// Names of every selectable field, in API order.
-    pub fn names(&self) -> impl Iterator<Item = &'static str> + Clone + use<> {
-        self.fields.iter().map(|f| f.name)
-    }
-}
+use crate::model::{FieldSpec, Kind, Order, Schema, SortKey};
 
 /// Symbolic operators, longest first so that `<=` is never read as `<` followed by `=…`.
 const SYMBOLIC_OPS: [&str; 6] = ["<=", ">=", "!=", "=", "<", ">"];
@@ -559,6 +461,7 @@ mod tests {
 
     use super::*;
     use crate::exit::{Exit, classify};
+    use crate::model::{FUNNELS, USERS};
 
     fn strings(items: &[&str]) -> Vec<String> {
         items.iter().map(|s| (*s).to_owned()).collect()

@@ -9,7 +9,6 @@
 //! error.
 
 mod cancel;
-mod proxy;
 #[cfg(test)]
 mod tests;
 
@@ -29,7 +28,6 @@ use crate::model::{Limits, Metadata, Reading, Session, WindowType, server_number
 use crate::redact;
 
 pub use cancel::Cancel;
-use proxy::ProxyChoice;
 
 /// A JSON-RPC error object as the API sends it (API.md §5), with server text already scrubbed of
 /// the token.
@@ -185,10 +183,12 @@ fn format_size(bytes: u64) -> String {
     if bytes >= MIB && bytes % MIB == 0 { format!("{} MiB", bytes / MIB) } else { format!("{bytes} bytes") }
 }
 
-/// How the client behaves; settled by `config`.
+/// How the client behaves; settled by `config`, which also checked the endpoint and chose the proxy.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
     pub endpoint: String,
+    /// The proxy to reach `endpoint` through (`None`: directly, whatever the environment says).
+    pub proxy: Option<ureq::Proxy>,
     /// Whole-request limit, connect to last byte.
     pub timeout: Duration,
     /// Connect limit (≤ 10 s, never above `timeout`).
@@ -291,29 +291,11 @@ impl fmt::Debug for Client {
 const CONTENT_TYPE: &str = "application/json; charset=UTF-8";
 
 impl Client {
-    /// `token` is `None` only for `login.user`. Proxies come from the process environment.
-    pub fn new(options: ClientOptions, token: Option<String>) -> anyhow::Result<Client> {
-        Self::new_with_env(options, token, &|name| std::env::var(name).ok())
-    }
-
-    /// As [`Client::new`], with the proxy variables looked up through `env` instead of the process
-    /// environment (tests pass `&|_| None`).
-    pub fn new_with_env(
-        options: ClientOptions,
-        token: Option<String>,
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> anyhow::Result<Client> {
+    /// `token` is `None` only for `login.user`.
+    pub fn new(options: ClientOptions, token: Option<String>) -> Client {
         if let Some(token) = &token {
             redact::register(token);
         }
-        let uri: ureq::http::Uri = options
-            .endpoint
-            .parse()
-            .map_err(|_| crate::exit::usage(format!("`{}` is not a valid endpoint URL", options.endpoint)))?;
-        let proxy = match proxy::choose(uri.scheme_str().unwrap_or(""), uri.host().unwrap_or(""), env) {
-            Some(choice) => Some(ureq_proxy(&choice)?),
-            None => None,
-        };
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
@@ -322,9 +304,9 @@ impl Client {
             .timeout_connect(Some(options.connect_timeout.min(options.timeout)))
             .user_agent(concat!("funnels/", env!("CARGO_PKG_VERSION")))
             // Always set, `None` too: ureq's default config reads the proxy variables itself.
-            .proxy(proxy)
+            .proxy(options.proxy.clone())
             .build();
-        Ok(Client {
+        Client {
             agent: config.into(),
             options,
             token,
@@ -338,7 +320,7 @@ impl Client {
             cancel: Cancel::default(),
             deprecation_warned: false,
             observer: None,
-        })
+        }
     }
 
     /// Another client on the same connection pool, for concurrent page fetches: the same options,
@@ -698,19 +680,6 @@ impl Client {
             None => write(),
         }
     }
-}
-
-/// Builds ureq's proxy from the environment's choice; only HTTP CONNECT proxies are built in.
-fn ureq_proxy(choice: &ProxyChoice) -> anyhow::Result<ureq::Proxy> {
-    let scheme = choice.url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
-    if let Some(scheme) = scheme.filter(|s| s != "http" && s != "https") {
-        return Err(crate::exit::config(format!(
-            "the proxy in {} uses {scheme}://, which funnels does not support; use an http:// proxy",
-            choice.var
-        )));
-    }
-    ureq::Proxy::new(&choice.url)
-        .map_err(|_| crate::exit::config(format!("the proxy in {} is not a valid proxy URL", choice.var)))
 }
 
 /// A failed attempt and what the call loop may do about it.

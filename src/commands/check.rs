@@ -23,9 +23,8 @@ use super::listing::GetParams;
 use crate::cli::{Format, Platform};
 use crate::config::{ProfileChoice, Settings};
 use crate::exit::{Exit, Scope};
-use crate::model::{CustomerUser, Funnel, Limits, Window, WindowType};
+use crate::model::{CustomerUser, FUNNELS, Funnel, Limits, USERS, Window, WindowType};
 use crate::output::{self, destination::Destination};
-use crate::query::{FUNNELS, USERS};
 use crate::redact;
 use crate::rpc::{self, Client, RpcError, format_reset};
 
@@ -95,6 +94,7 @@ pub fn run(settings: &Settings) -> anyhow::Result<Exit> {
         return super::print_json_text(settings, &rpc::dry_run_body(FUNNELS.method, &params));
     }
     let (mut client, token) = super::connect(settings)?;
+    let scope = Scope::acting_for(settings.user_id).session_key(token.source.is_session());
     let (account, funnels, client_users) = match client.call::<_, Vec<Funnel>>(FUNNELS.method, &params) {
         Ok(reply) => {
             let account = settings.user_id.is_none().then_some(Account::Client);
@@ -102,9 +102,10 @@ pub fn run(settings: &Settings) -> anyhow::Result<Exit> {
         }
         // An agent token without a user id: not an error here (SPEC §4), but what check is for.
         Err(err) if settings.user_id.is_none() && asks_for_user_id(&err) => {
-            (Some(Account::Agent), None, count_client_users(&mut client)?)
+            let scope = Scope::agents_only().session_key(scope.session_key);
+            (Some(Account::Agent), None, count_client_users(&mut client, scope)?)
         }
-        Err(err) => return Err(Scope::acting_for(settings.user_id).attach(err.into())),
+        Err(err) => return Err(scope.attach(err.into())),
     };
     let limits = client.last_limits().clone();
     let config = settings.config_path.as_ref().map(|path| Cow::Owned(path.display().to_string()));
@@ -114,7 +115,7 @@ pub fn run(settings: &Settings) -> anyhow::Result<Exit> {
         config,
         platform: settings.platform,
         endpoint: redact::hide(&settings.endpoint),
-        token_source: redact::hide(&token.source),
+        token_source: Cow::Owned(redact::hide(&token.source.to_string()).into_owned()),
         user_id: settings.user_id,
         account,
         funnels,
@@ -142,12 +143,10 @@ fn asks_for_user_id(err: &RpcError) -> bool {
 
 /// How many client users the agent account has: `get.customer_users` with limit 1, read from
 /// `total_items` (`None` when the reply has none). Its failure is the run's (SPEC §4).
-fn count_client_users(client: &mut Client) -> anyhow::Result<Option<u64>> {
+fn count_client_users(client: &mut Client, scope: Scope) -> anyhow::Result<Option<u64>> {
     let fields = [USERS.key];
     let params = GetParams { user_id: None, limit: 1, offset: 0, filter: None, fields: &fields, sort: &[] };
-    let reply = client
-        .call::<_, Vec<CustomerUser>>(USERS.method, &params)
-        .map_err(|e| Scope::agents_only().attach(e.into()))?;
+    let reply = client.call::<_, Vec<CustomerUser>>(USERS.method, &params).map_err(|e| scope.attach(e.into()))?;
     Ok(reply.metadata.total_items)
 }
 

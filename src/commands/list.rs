@@ -9,11 +9,10 @@ use super::notice;
 use crate::cli::{ListArgs, QueryArgs};
 use crate::config::{Origin, Settings};
 use crate::exit::{self, Exit, Failure, Scope};
-use crate::model::{CustomerUser, Funnel};
-use crate::output::{Cell, Record, STAGES_FIELD};
+use crate::model::{CustomerUser, FUNNELS, Funnel, STAGES_FIELD, Schema, USERS, UserFunnel};
 use crate::pager::Outcome;
 use crate::progress::Progress;
-use crate::query::{self, FUNNELS, Schema, USERS};
+use crate::query;
 use crate::redact;
 use crate::rpc::{self, Client};
 
@@ -37,11 +36,12 @@ pub fn run(settings: &Settings, args: &ListArgs) -> anyhow::Result<Exit> {
         return listing.dry_run(settings, settings.user_id);
     }
     let listing = Arc::new(listing);
-    let (mut client, _) = super::connect(settings)?;
+    let (mut client, token) = super::connect(settings)?;
+    let session_key = token.source.is_session();
     if args.all_users {
-        return all_users(settings, &listing, &mut client, args);
+        return all_users(settings, &listing, &mut client, args, session_key);
     }
-    let scope = Scope::acting_for(settings.user_id);
+    let scope = Scope::acting_for(settings.user_id).session_key(session_key);
     if listing.count {
         let n = listing.count::<Funnel>(&mut client, settings.user_id).map_err(|e| scope.attach(e))?;
         return super::print_count(settings, n);
@@ -64,7 +64,7 @@ fn check_explode(explode: bool, listing: &Listing) -> anyhow::Result<()> {
     if !listing.fields.contains(&STAGES_FIELD) {
         let fields = listing.fields.join(",");
         return Err(exit::usage(format!(
-            "--explode makes one record per stage, but --fields {fields} leaves out `stages`; add it (e.g. --fields {fields},stages)"
+            "--explode makes one record per stage, but --fields {fields} leaves out `{STAGES_FIELD}`; add it (e.g. --fields {fields},{STAGES_FIELD})"
         )));
     }
     Ok(())
@@ -79,21 +79,6 @@ pub(super) fn review_filters(settings: &Settings, exprs: &[String], schema: &Sch
     Ok(())
 }
 
-/// A funnel of one client user: the record of `--all-users`.
-struct UserFunnel {
-    user_id: i64,
-    funnel: Funnel,
-}
-
-impl Record for UserFunnel {
-    fn cell(&self, field: &str) -> Cell<'_> {
-        match field {
-            "user_id" => Cell::Int(self.user_id),
-            _ => self.funnel.cell(field),
-        }
-    }
-}
-
 /// `users --all` with the default sort, asking only for the ids.
 fn users_listing(settings: &Settings) -> anyhow::Result<Listing> {
     let args = QueryArgs {
@@ -101,7 +86,7 @@ fn users_listing(settings: &Settings) -> anyhow::Result<Listing> {
         any: false,
         filter_json: None,
         sort: Vec::new(),
-        fields: Some("id".to_owned()),
+        fields: Some(USERS.key.to_owned()),
         limit: None,
         offset: None,
         page_size: None,
@@ -119,6 +104,7 @@ fn all_users(
     listing: &Arc<Listing>,
     client: &mut Client,
     args: &ListArgs,
+    session_key: bool,
 ) -> anyhow::Result<Exit> {
     let users_listing = Arc::new(users_listing(settings)?);
     let mut users: Vec<CustomerUser> = Vec::new();
@@ -127,7 +113,7 @@ fn all_users(
             users.extend(page);
             Ok(())
         })
-        .map_err(|e| Scope::agents_only().attach(e))?;
+        .map_err(|e| Scope::agents_only().session_key(session_key).attach(e))?;
     let ids: Vec<i64> = users.iter().filter_map(|u| u.id).collect();
 
     let mut skipped: Vec<(i64, String)> = Vec::new();
@@ -138,12 +124,17 @@ fn all_users(
             match user_param(id).and_then(|user| listing.count::<Funnel>(client, Some(user))) {
                 Ok(n) => sum = u64::saturating_add(sum, n),
                 Err(err) if args.keep_going => skipped.push((id, format!("{err:#}"))),
-                Err(err) => return Err(Scope::acting_for(Some(id as u64)).attach(err).context(format!("user {id}"))),
+                Err(err) => {
+                    return Err(Scope::acting_for(Some(id as u64))
+                        .session_key(session_key)
+                        .attach(err)
+                        .context(format!("user {id}")));
+                }
             }
         }
         super::print_count(settings, sum)?;
     } else {
-        let options = listing.output_options(settings, args.explode, &["user_id"]);
+        let options = listing.output_options(settings, args.explode, &[UserFunnel::USER_ID]);
         outcome = listing.emit::<UserFunnel, _>(settings, options, |progress, sink| {
             let mut total = Outcome::default();
             for (index, &id) in ids.iter().enumerate() {
@@ -178,7 +169,10 @@ fn all_users(
                         skipped.push((id, format!("{err:#}{partial}")));
                     }
                     Err(err) => {
-                        return Err(Scope::acting_for(Some(id as u64)).attach(err).context(format!("user {id}")));
+                        return Err(Scope::acting_for(Some(id as u64))
+                            .session_key(session_key)
+                            .attach(err)
+                            .context(format!("user {id}")));
                     }
                 }
             }

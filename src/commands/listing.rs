@@ -14,11 +14,12 @@ use crate::cli::{Format, QueryArgs};
 use crate::config::Settings;
 use crate::exit::{self, Exit, Failure};
 use crate::files;
+use crate::model::{Keyed, Record, Schema, SortKey};
 use crate::output::destination::{Destination, Target};
-use crate::output::{Output, OutputOptions, Record, pager as screen_pager};
-use crate::pager::{self, Keyed, MAX_OFFSET, MAX_PAGE, Outcome, Page, Plan, Prefetch, Want};
+use crate::output::{Output, OutputOptions, pager as screen_pager};
+use crate::pager::{self, MAX_OFFSET, MAX_PAGE, Outcome, Page, Plan, Prefetch, Want};
 use crate::progress::{self, Progress};
-use crate::query::{self, Filter, Schema, SortKey};
+use crate::query::{self, Filter};
 use crate::rpc::{self, Cancel, Client};
 
 /// A listing request, validated before any request is made.

@@ -58,10 +58,9 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Completions(_) | Command::Man(_) | Command::Profiles => unreachable!("handled above"),
     };
     result.map_err(|err| {
-        if credentials::session_in_use() && exit::classify(&err).exit == Exit::Auth {
-            err.context(Failure::new(Exit::Auth, "the stored session has ended").hint("run funnels login"))
-        } else if is_not_found(&err) {
-            // Nothing answers at that path: the endpoint is most likely mistyped (SPEC §8).
+        if is_not_found(&err) {
+            // Nothing answers at that path: the endpoint is most likely mistyped (SPEC §8). Raised
+            // here, where the endpoint is known, as a `Failure` whose class and hint `classify` keeps.
             let shown = redact::hide(&settings.endpoint);
             err.context(
                 Failure::new(Exit::Network, format!("no Data API at {shown}"))
@@ -85,10 +84,11 @@ pub(crate) fn notice(settings: &Settings, text: &str) {
     }
 }
 
-/// Resolves the token (stdin only when asked for) and opens the client.
+/// Resolves the token (stdin only when asked for) and opens the client. A command attaches the
+/// token's source to its errors (`Scope::session_key`) so that a refused session key is explained.
 pub(crate) fn connect(settings: &Settings) -> anyhow::Result<(Client, Token)> {
     let token = credentials::resolve(&settings.token, settings.quiet).map_err(|err| unchosen_profile(settings, err))?;
-    let client = Client::new(settings.client.clone(), Some(token.value.clone()))?;
+    let client = Client::new(settings.client_options()?, Some(token.value.clone()));
     Ok((client, token))
 }
 

@@ -64,7 +64,7 @@ pub fn login(settings: &Settings, args: &LoginArgs) -> anyhow::Result<Exit> {
     }
     redact::register(&password);
 
-    let mut client = Client::new(settings.client.clone(), None)?;
+    let mut client = Client::new(settings.client_options()?, None);
     let reply = client.call::<_, Session>("login.user", &LoginParams { login: login.trim(), password: &password })?;
     let session = reply.data;
     redact::register(&session.access_token);
@@ -116,9 +116,7 @@ pub fn logout(settings: &Settings) -> anyhow::Result<Exit> {
     if settings.dry_run {
         return super::print_json_text(settings, &rpc::dry_run_body("logout.user", &NoParams {}));
     }
-    let mut options = settings.client.clone();
-    options.endpoint.clone_from(&session.endpoint);
-    let mut client = Client::new(options, Some(session.access_token))?;
+    let mut client = Client::new(settings.client_options_for(&session.endpoint)?, Some(session.access_token));
     match client.call::<_, IgnoredAny>("logout.user", &NoParams {}) {
         Ok(_) => {}
         // The key is already dead: the session is over either way.

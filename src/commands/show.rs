@@ -7,25 +7,25 @@ use super::listing::{GetParams, excel_needs_csv};
 use crate::cli::{Format, ShowArgs};
 use crate::config::Settings;
 use crate::exit::{Exit, Failure, Scope};
-use crate::model::Funnel;
+use crate::model::{FUNNELS, Funnel};
 use crate::output::destination::Destination;
-use crate::output::{self, Output, OutputOptions};
-use crate::query::{FUNNELS, Filter};
+use crate::output::{self, OutputOptions};
+use crate::query::Filter;
 use crate::rpc;
 
 pub fn run(settings: &Settings, args: &ShowArgs) -> anyhow::Result<Exit> {
     excel_needs_csv(args.excel, settings.format)?;
-    let filter = Filter::Built(json!({"field": "ext_id", "operator": "=", "value": args.ext_id}));
+    let filter = Filter::Built(json!({"field": FUNNELS.key, "operator": "=", "value": args.ext_id}));
     let fields: Vec<&'static str> = FUNNELS.fields.iter().map(|f| f.name).collect();
     let params =
         GetParams { user_id: settings.user_id, limit: 1, offset: 0, filter: Some(&filter), fields: &fields, sort: &[] };
     if settings.dry_run {
         return super::print_json_text(settings, &rpc::dry_run_body(FUNNELS.method, &params));
     }
-    let (mut client, _) = super::connect(settings)?;
+    let (mut client, token) = super::connect(settings)?;
     let reply = client
         .call::<_, Vec<Funnel>>(FUNNELS.method, &params)
-        .map_err(|e| Scope::acting_for(settings.user_id).attach(e.into()))?;
+        .map_err(|e| Scope::acting_for(settings.user_id).session_key(token.source.is_session()).attach(e.into()))?;
     let Some(funnel) = reply.data.into_iter().find(|f| f.ext_id.as_deref() == Some(args.ext_id.as_str())) else {
         // The funnels of another client user are another list: name the user looked in.
         let (of_user, user_flag) = match settings.user_id {
@@ -47,15 +47,12 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> anyhow::Result<Exit> {
         excel: args.excel,
     };
     let mut dest = Destination::open(settings.out.as_deref())?;
+    // Only the table goes through the pager: the other formats are for programs.
     match settings.format {
         Format::Table => output::pager::write_through(settings.pager.as_ref(), &mut dest, |mut w| {
             output::write_show(&funnel, &options, &mut w)
         }),
-        Format::Json => output::write_show(&funnel, &options, &mut dest),
-        Format::Ndjson | Format::Csv | Format::Tsv => {
-            let mut out = Output::new(options, &mut dest);
-            out.records(std::slice::from_ref(&funnel)).and_then(|()| out.finish().map(drop))
-        }
+        Format::Json | Format::Ndjson | Format::Csv | Format::Tsv => output::write_show(&funnel, &options, &mut dest),
     }
     .context("could not write the output")?;
     dest.commit()?;

@@ -7,8 +7,7 @@ use super::listing::Listing;
 use crate::cli::UsersArgs;
 use crate::config::Settings;
 use crate::exit::{Exit, Scope};
-use crate::model::CustomerUser;
-use crate::query::USERS;
+use crate::model::{CustomerUser, USERS};
 
 pub fn run(settings: &Settings, args: &UsersArgs) -> anyhow::Result<Exit> {
     let listing = Arc::new(Listing::new(&args.query, &USERS, settings)?);
@@ -16,12 +15,12 @@ pub fn run(settings: &Settings, args: &UsersArgs) -> anyhow::Result<Exit> {
     if settings.dry_run {
         return listing.dry_run(settings, None);
     }
-    let (mut client, _) = super::connect(settings)?;
+    let (mut client, token) = super::connect(settings)?;
     let result = if listing.count {
         listing.count::<CustomerUser>(&mut client, None).and_then(|n| super::print_count(settings, n))
     } else {
         listing.print::<CustomerUser>(settings, &mut client, None, false)
     };
     // A client token is refused here (`forbidden` or `method_not_found`): the hint says why.
-    result.map_err(|err| Scope::agents_only().attach(err))
+    result.map_err(|err| Scope::agents_only().session_key(token.source.is_session()).attach(err))
 }

@@ -12,8 +12,9 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::int_bytes;
 use super::sanitize::{JsonFormatter, write_json_string};
-use super::{Cell, STAGE_COLUMNS, Stage, int_bytes, stage_cells};
+use crate::model::{Cell, STAGE_COLUMNS, Stage};
 
 /// Streams rows as JSON objects keyed by `columns`.
 pub(super) struct JsonWriter<W: Write> {
@@ -155,7 +156,7 @@ fn write_stages<W: Write + ?Sized>(
             w.write_all(b",")?;
         }
         newline(w, inner)?;
-        write_object(w, &STAGE_COLUMNS, &stage_cells(stage), inner, terminal)?;
+        write_object(w, &STAGE_COLUMNS, &stage.cells(), inner, terminal)?;
     }
     newline(w, level)?;
     w.write_all(b"]")

@@ -1,10 +1,11 @@
 //! Records → bytes in the five formats of SPEC §5, through any `Write`.
 //!
-//! A record exposes its fields as [`Cell`]s by name; the selected field list is the column order.
-//! A `Stages` cell expands in place into the four stage columns wherever records are flattened
-//! (`--explode`, csv/tsv), so every record type shares the same writers.
+//! A record exposes its fields as [`Cell`]s by name (`model`: each record type answers for the
+//! fields of its schema); the selected field list is the column order. A `Stages` cell expands in
+//! place into the four stage columns wherever records are flattened (`--explode`, csv/tsv), so every
+//! record type shares the same writers.
 //!
-//! This file owns the record model and the flattening; each format lives in its own file and sees
+//! This file owns the flattening and the choice of writer; each format lives in its own file and sees
 //! only rows of cells under a fixed list of column names: `json.rs` (json, ndjson), `delimited.rs`
 //! (csv, tsv), `table.rs` (comfy-table, and the `show` layout). Streaming formats write each row as it
 //! comes; the table collects, because column widths depend on every row.
@@ -23,63 +24,7 @@ pub use json::write_serialized;
 use std::io::{self, Write};
 
 use crate::cli::Format;
-use crate::model::{CustomerUser, Funnel, Stage, StageStatus};
-
-/// The field whose [`Cell::Stages`] expands into [`STAGE_COLUMNS`] when records are flattened.
-pub const STAGES_FIELD: &str = "stages";
-
-/// The columns one stage contributes to a flattened row, in this order (also the keys of a stage
-/// object in JSON).
-pub const STAGE_COLUMNS: [&str; 4] = ["stage_ext_id", "stage_name", "stage_status", "stage_order"];
-
-/// One field value of a record.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Cell<'a> {
-    Text(&'a str),
-    Int(i64),
-    Null,
-    /// A funnel's stages as received (`None` = `null`).
-    Stages(Option<&'a [Stage]>),
-}
-
-impl<'a> Cell<'a> {
-    fn text(value: Option<&'a str>) -> Self {
-        value.map_or(Cell::Null, Cell::Text)
-    }
-
-    fn int(value: Option<i64>) -> Self {
-        value.map_or(Cell::Null, Cell::Int)
-    }
-}
-
-/// A record the writers can print: a value for each selectable field name.
-pub trait Record {
-    fn cell(&self, field: &str) -> Cell<'_>;
-}
-
-impl Record for Funnel {
-    fn cell(&self, field: &str) -> Cell<'_> {
-        match field {
-            "ext_id" => Cell::text(self.ext_id.as_deref()),
-            "name" => Cell::text(self.name.as_deref()),
-            STAGES_FIELD => Cell::Stages(self.stages.as_deref()),
-            _ => Cell::Null,
-        }
-    }
-}
-
-impl Record for CustomerUser {
-    fn cell(&self, field: &str) -> Cell<'_> {
-        match field {
-            "id" => Cell::int(self.id),
-            "customer_id" => Cell::int(self.customer_id),
-            "login" => Cell::text(self.login.as_deref()),
-            "name" => Cell::text(self.name.as_deref()),
-            "description" => Cell::text(self.description.as_deref()),
-            _ => Cell::Null,
-        }
-    }
-}
+use crate::model::{Cell, Funnel, Record, STAGE_COLUMNS, STAGES_FIELD, Stage, for_each_stage_in_order};
 
 /// How to print, settled by `config` and the command.
 #[derive(Debug, Clone)]
@@ -233,33 +178,6 @@ fn flat_columns(fields: &[&'static str]) -> Vec<&'static str> {
     columns
 }
 
-/// The four cells a stage contributes to a flattened row (and its JSON object), in
-/// [`STAGE_COLUMNS`] order.
-fn stage_cells(stage: &Stage) -> [Cell<'_>; 4] {
-    [
-        Cell::text(stage.stage_ext_id.as_deref()),
-        Cell::text(stage.stage_name.as_deref()),
-        Cell::text(stage.stage_status.map(StageStatus::as_str)),
-        Cell::int(stage.stage_order),
-    ]
-}
-
-/// Calls `f` with each stage in `stage_order` (stages without an order last, otherwise stable —
-/// the order of [`Funnel::stages_in_order`]). Allocates only when the server's order differs.
-fn for_each_stage_in_order<'s, E>(
-    stages: &'s [Stage],
-    mut f: impl FnMut(usize, &'s Stage) -> Result<(), E>,
-) -> Result<(), E> {
-    let key = |s: &Stage| (s.stage_order.is_none(), s.stage_order);
-    if stages.windows(2).all(|w| key(&w[0]) <= key(&w[1])) {
-        stages.iter().enumerate().try_for_each(|(i, s)| f(i, s))
-    } else {
-        let mut sorted: Vec<&Stage> = stages.iter().collect();
-        sorted.sort_by_key(|s| key(s));
-        sorted.into_iter().enumerate().try_for_each(|(i, s)| f(i, s))
-    }
-}
-
 /// Calls `emit` once per flattened row of `record`: one row per stage in order, or one row with
 /// empty stage cells when the stages are `null`, `[]` or not a stage list at all. `row` is scratch
 /// space reused across records so that rows cost no allocation.
@@ -283,7 +201,7 @@ fn for_each_flat_row<'r, R: Record + ?Sized>(
     }
     match stages {
         Some((at, list)) if !list.is_empty() => for_each_stage_in_order(list, |_, stage| {
-            row[at..at + STAGE_COLUMNS.len()].copy_from_slice(&stage_cells(stage));
+            row[at..at + STAGE_COLUMNS.len()].copy_from_slice(&stage.cells());
             emit(row)
         }),
         _ => emit(row),

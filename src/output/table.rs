@@ -21,9 +21,9 @@ use std::io::{self, Write};
 use comfy_table::presets::{UTF8_FULL, UTF8_FULL_CONDENSED};
 use comfy_table::{Attribute, CellAlignment, Color, ContentArrangement, Row, Table};
 
+use super::OutputOptions;
 use super::sanitize::visible;
-use super::{Cell, OutputOptions, Stage, for_each_stage_in_order};
-use crate::model::{Funnel, StageStatus};
+use crate::model::{Cell, Funnel, STAGE_STATUS, Stage, StageStatus, for_each_stage_in_order};
 
 /// Collects rows; renders them in `finish`.
 pub(super) struct TableWriter<W: Write> {
@@ -59,7 +59,7 @@ impl<W: Write> TableWriter<W> {
                     self.stage_lists |= !stages.is_empty();
                     comfy_table::Cell::new(fit(&stage_list(stages), self.width))
                 }
-                Cell::Text(text) if *column == "stage_status" => status_cell(text, self.color),
+                Cell::Text(text) if *column == STAGE_STATUS => status_cell(text, self.color),
                 Cell::Text(text) => comfy_table::Cell::new(fit(&visible(text), self.width)),
                 Cell::Int(n) => comfy_table::Cell::new(n).set_alignment(CellAlignment::Right),
                 Cell::Null => comfy_table::Cell::new(""),

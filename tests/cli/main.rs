@@ -4,6 +4,7 @@
 
 mod agents;
 mod common;
+mod ended_sessions;
 mod errors;
 mod first_use;
 mod help_and_completion;
@@ -17,6 +18,7 @@ mod options;
 #[cfg(unix)]
 mod out_targets;
 mod platform_filters;
+mod proxies;
 mod quota_windows;
 mod readme;
 mod sandbox;

@@ -1,11 +1,15 @@
-//! Which proxy, if any, the one endpoint is reached through — read from the environment the way curl
-//! reads it (SPEC §7), as a pure function of the endpoint and a variable lookup so it can be tested
-//! without touching the process environment.
+//! Which proxy, if any, an endpoint is reached through — read from the environment the way curl
+//! reads it (SPEC §7) — and whether funnels can use it. Settled by `config` like every other
+//! environment fact, so the client is handed a finished choice and never reports a setting's error.
 //!
-//! ureq would read the environment itself (`ALL_PROXY` before the scheme's own variable, and its own
-//! `NO_PROXY` rules), so the client always hands ureq this choice explicitly, `None` included.
+//! The variables are captured once ([`ProxyEnv`]); the choice is a pure function of an endpoint and
+//! that capture, so it is tested without touching the process environment. ureq would read the
+//! environment itself (`ALL_PROXY` before the scheme's own variable, and its own `NO_PROXY` rules),
+//! so the client always hands ureq this choice explicitly, `None` included.
 
 use std::net::IpAddr;
+
+use crate::exit;
 
 /// The proxy picked for an endpoint, and the variable it came from (for messages: the value may
 /// hold credentials and is never shown).
@@ -13,6 +17,52 @@ use std::net::IpAddr;
 pub struct ProxyChoice {
     pub var: &'static str,
     pub url: String,
+}
+
+/// Every variable [`choose`] reads.
+const VARIABLES: [&str; 8] =
+    ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"];
+
+/// The proxy variables of the environment, as they were when the settings were settled.
+#[derive(Debug, Clone, Default)]
+pub struct ProxyEnv(Vec<(&'static str, String)>);
+
+impl ProxyEnv {
+    /// The process environment's proxy variables.
+    pub fn capture() -> ProxyEnv {
+        ProxyEnv::from_lookup(&|name| std::env::var(name).ok())
+    }
+
+    /// The proxy variables `lookup` gives (tests pass their own).
+    pub fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>) -> ProxyEnv {
+        ProxyEnv(VARIABLES.into_iter().filter_map(|name| lookup(name).map(|value| (name, value))).collect())
+    }
+
+    fn get(&self, name: &str) -> Option<String> {
+        self.0.iter().find(|(var, _)| *var == name).map(|(_, value)| value.clone())
+    }
+
+    /// The proxy ureq is to use for `endpoint`: `None` for a direct connection. Only HTTP CONNECT
+    /// proxies are built in; any other scheme, or a value that is no proxy URL, is a configuration
+    /// error (exit 3) naming the variable, never its value (it may hold credentials).
+    pub fn proxy_for(&self, endpoint: &str) -> anyhow::Result<Option<ureq::Proxy>> {
+        let uri: ureq::http::Uri =
+            endpoint.parse().map_err(|_| exit::usage(format!("`{endpoint}` is not a valid endpoint URL")))?;
+        let Some(choice) = choose(uri.scheme_str().unwrap_or(""), uri.host().unwrap_or(""), &|name| self.get(name))
+        else {
+            return Ok(None);
+        };
+        let scheme = choice.url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+        if let Some(scheme) = scheme.filter(|s| s != "http" && s != "https") {
+            return Err(exit::config(format!(
+                "the proxy in {} uses {scheme}://, which funnels does not support; use an http:// proxy",
+                choice.var
+            )));
+        }
+        ureq::Proxy::new(&choice.url)
+            .map(Some)
+            .map_err(|_| exit::config(format!("the proxy in {} is not a valid proxy URL", choice.var)))
+    }
 }
 
 /// The proxy for an endpoint with `scheme` and `host`, given an environment lookup.
@@ -171,5 +221,30 @@ mod tests {
         assert!(!bypasses("api.example", "10.0.0.0/8"));
         assert!(!bypasses("api.example", ""));
         assert!(!bypasses("api.example", ",,"));
+    }
+
+    #[test]
+    fn unsupported_proxies_are_a_configuration_error() {
+        let env = |name: &str| (name == "ALL_PROXY").then(|| "socks5://user:secret@proxy:1080".to_owned());
+        let err = ProxyEnv::from_lookup(&env).proxy_for("https://dataapi.example/v2.0").unwrap_err();
+        assert_eq!(crate::exit::classify(&err).exit, crate::exit::Exit::Config);
+        let shown = err.to_string();
+        assert!(shown.contains("ALL_PROXY") && !shown.contains("secret"), "{shown}");
+    }
+
+    #[test]
+    fn the_captured_variables_choose_the_proxy_of_each_endpoint() {
+        let env = |name: &str| match name {
+            "HTTP_PROXY" => Some("http://proxy.example:3128".to_owned()),
+            "NO_PROXY" => Some("example.com,127.0.0.1".to_owned()),
+            "FUNNELS_TOKEN" => Some("not a proxy variable".to_owned()),
+            _ => None,
+        };
+        let captured = ProxyEnv::from_lookup(&env);
+        assert_eq!(captured.0.len(), 2, "{captured:?}");
+        assert!(captured.proxy_for("http://localhost:8089/v2.0").unwrap().is_some());
+        assert!(captured.proxy_for("http://127.0.0.1:8089/v2.0").unwrap().is_none());
+        assert!(captured.proxy_for("https://dataapi.comagic.ru/v2.0").unwrap().is_none());
+        assert!(ProxyEnv::default().proxy_for("http://localhost:8089/v2.0").unwrap().is_none());
     }
 }
