@@ -14,9 +14,16 @@ fn refusing_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let lines = Arc::clone(&seen);
     let endpoint = raw_server(move |stream, _| {
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
         let mut line = String::new();
-        let _ = BufReader::new(stream.try_clone().unwrap()).read_line(&mut line);
+        let _ = reader.read_line(&mut line);
         lines.lock().unwrap().push(line);
+        // Read the rest of the CONNECT head before answering: closing on a client still writing it
+        // would make its error a broken pipe instead of the refusal.
+        let mut header = String::new();
+        while reader.read_line(&mut header).is_ok_and(|n| n > 0) && !header.trim().is_empty() {
+            header.clear();
+        }
         let _ = (&stream).write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
     });
     (endpoint.trim_end_matches("/v2.0").to_owned(), seen)
