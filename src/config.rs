@@ -54,7 +54,7 @@ pub struct Settings {
 /// The config file (SPEC §9).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ConfigFile {
+pub struct ConfigFile {
     default_profile: Option<String>,
     #[serde(default)]
     profiles: BTreeMap<String, Profile>,
@@ -209,7 +209,17 @@ fn read_config(path: &Path, explicit: bool, quiet: bool) -> anyhow::Result<Optio
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => return Ok(None),
         Err(e) => return Err(exit::config(format!("could not read config file {}: {e}", path.display()))),
     };
-    let file: ConfigFile = toml::from_str(&text).map_err(|e| {
+    let file = parse_config(&text, path)?;
+    if !quiet && file.profiles.values().any(|p| p.token.is_some()) {
+        crate::credentials::warn_if_shared(path);
+    }
+    Ok(Some(file))
+}
+
+/// Parses config-file text as [`read_config`] does; an error is exit 3 naming `path`, the line and
+/// the key. Public so that the fuzz target reaches the same code without a file.
+pub fn parse_config(text: &str, path: &Path) -> anyhow::Result<ConfigFile> {
+    toml::from_str(text).map_err(|e| {
         // The error's span points into the offending line; name its line number and its key.
         let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
         let key = line
@@ -219,11 +229,7 @@ fn read_config(path: &Path, explicit: bool, quiet: bool) -> anyhow::Result<Optio
             .unwrap_or_default();
         let at = line.map(|l| format!(" line {l}{key}")).unwrap_or_default();
         exit::config(format!("bad config file {}{at}: {}", path.display(), e.message().trim()))
-    })?;
-    if !quiet && file.profiles.values().any(|p| p.token.is_some()) {
-        crate::credentials::warn_if_shared(path);
-    }
-    Ok(Some(file))
+    })
 }
 
 /// `~/…` in a config path means the home folder.
