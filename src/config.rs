@@ -143,7 +143,7 @@ impl ProfileChoice {
 /// The config file (SPEC §9).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ConfigFile {
+pub struct ConfigFile {
     default_profile: Option<String>,
     #[serde(default)]
     profiles: BTreeMap<String, Profile>,
@@ -547,7 +547,17 @@ fn read_config(path: &Path, explicit: bool, quiet: bool, wait: Duration) -> anyh
         Err(files::FileError::NotFound(_)) if !explicit => return Ok(None),
         Err(e) => return Err(exit::config(format!("could not read config file {}: {e}", path.display()))),
     };
-    let file: ConfigFile = toml::from_str(&text).map_err(|e| {
+    let file = parse_config(&text, path)?;
+    if shared && !quiet && file.profiles.values().any(|p| p.token.is_some()) {
+        crate::credentials::warn_shared(path);
+    }
+    Ok(Some(file))
+}
+
+/// Parses config-file text as [`read_config`] does; an error is exit 3 naming `path`, the line and
+/// the key. Public so that the fuzz target reaches the same code without a file.
+pub fn parse_config(text: &str, path: &Path) -> anyhow::Result<ConfigFile> {
+    toml::from_str(text).map_err(|e| {
         // The error's span points into the offending line; name its line number and its key.
         let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
         let key = line
@@ -557,11 +567,7 @@ fn read_config(path: &Path, explicit: bool, quiet: bool, wait: Duration) -> anyh
             .unwrap_or_default();
         let at = line.map(|l| format!(" line {l}{key}")).unwrap_or_default();
         exit::config(format!("bad config file {}{at}: {}", path.display(), with_suggestion(e.message().trim())))
-    })?;
-    if shared && !quiet && file.profiles.values().any(|p| p.token.is_some()) {
-        crate::credentials::warn_shared(path);
-    }
-    Ok(Some(file))
+    })
 }
 
 /// serde's "unknown field `colour`, expected one of `platform`, …" as "unknown field `colour`; did

@@ -995,6 +995,12 @@ fn interpret<T: Payload>(status: u16, content_type: &str, body: &[u8], id: u64) 
     }
 }
 
+/// The whole check and parse of one response (SPEC §7) without the network, exactly as a call
+/// makes it: for the fuzz targets.
+pub fn parse_response<T: Payload>(status: u16, content_type: &str, body: &[u8], id: u64) -> Result<Reply<T>, RpcError> {
+    interpret(status, content_type, body, id)
+}
+
 enum Checked {
     Api(Box<ApiError>),
     Malformed(String),
