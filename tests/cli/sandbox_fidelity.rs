@@ -1,6 +1,6 @@
 //! The sandbox speaks the API as the vendor documents it (SPEC §10, API.md §3–§5): null tests,
 //! POSIX `regexp`, ended sessions, hour windows, error shapes on demand, CallGear's operator set and
-//! agency-sized user lists. Most tests talk raw JSON-RPC to `examples/sandbox.rs`, so they pin the
+//! agency-sized user lists. Most tests talk raw JSON-RPC to the sandbox (`sandbox/`), so they pin the
 //! double itself, whatever the client does; the last ones drive `funnels` through the new switches
 //! to show that the answers the real server most likely gives take the paths of SPEC §4 and §7.
 
