@@ -15,6 +15,8 @@ mod options;
 #[cfg(unix)]
 mod out_targets;
 mod platform_filters;
+#[cfg(unix)]
+mod quick_start;
 mod quota_windows;
 mod readme;
 mod sandbox;
