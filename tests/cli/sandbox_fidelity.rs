@@ -300,8 +300,7 @@ fn callgear_mode_refuses_the_operators_callgear_does_not_list() {
 #[test]
 fn the_platform_is_announced_to_the_client() {
     // The client is told which brand it talks to, in the banner and under --exec.
-    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_funnels")).with_file_name("examples").join("sandbox");
-    let out = std::process::Command::new(bin)
+    let out = std::process::Command::new(crate::sandbox::sandbox_bin())
         .args(["--funnels", "1", "--platform", "callgear", "--exec", "sh", "-c", r#"printf %s "$FUNNELS_PLATFORM""#])
         .output()
         .unwrap();
