@@ -39,6 +39,7 @@ usage: sandbox [--port PORT] [--funnels N] [--users N] [--latency-ms MS]
                      then exit with its code; everything after --exec belongs to CMD
 ";
 
+/// Whose rules the sandbox follows (`--platform`): only CallGear's differ, in the operators it lists.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Brand {
     Comagic,
@@ -56,6 +57,7 @@ impl Brand {
     }
 }
 
+/// The command line, parsed; settled into a [`crate::methods::Service`] at start-up.
 pub(crate) struct Options {
     /// `None`: 8089, or a free port with `--exec` (nothing to collide with a running sandbox).
     pub(crate) port: Option<u16>,

@@ -19,6 +19,7 @@ pub(crate) fn param<'a>(params: &'a Map<String, Value>, key: &str) -> Option<&'a
     params.get(key).filter(|v| !v.is_null())
 }
 
+/// One call's page request, checked.
 pub(crate) struct Query {
     limit: usize,
     offset: usize,
@@ -30,11 +31,7 @@ pub(crate) struct Query {
 }
 
 impl Query {
-    pub(crate) fn parse(
-        defs: &'static [FieldDef],
-        platform: Brand,
-        params: &Map<String, Value>,
-    ) -> Result<Self, Refusal> {
+    pub(crate) fn parse(defs: &'static [FieldDef], brand: Brand, params: &Map<String, Value>) -> Result<Self, Refusal> {
         let bounded = |key: &str, min: u64, max: u64, default: u64| -> Result<usize, Refusal> {
             match param(params, key) {
                 None => Ok(default as usize),
@@ -67,7 +64,7 @@ impl Query {
             Some(other) => return Err(Refusal::data_type("fields", other, "an array of strings")),
         };
 
-        let filter = param(params, "filter").map(|f| Predicate::parse(defs, platform, f)).transpose()?;
+        let filter = param(params, "filter").map(|f| Predicate::parse(defs, brand, f)).transpose()?;
 
         let mut sort = Vec::new();
         match param(params, "sort") {
@@ -241,7 +238,7 @@ enum LikePiece {
 }
 
 impl Predicate {
-    fn parse(defs: &'static [FieldDef], platform: Brand, v: &Value) -> Result<Self, Refusal> {
+    fn parse(defs: &'static [FieldDef], brand: Brand, v: &Value) -> Result<Self, Refusal> {
         let Value::Object(obj) = v else {
             return Err(Refusal::data_type("filter", v, "an object"));
         };
@@ -253,7 +250,7 @@ impl Predicate {
                 Value::Array(members) => members,
                 other => return Err(Refusal::data_type("filter.filters", other, "an array")),
             };
-            let members = members.iter().map(|m| Predicate::parse(defs, platform, m)).collect::<Result<Vec<_>, _>>()?;
+            let members = members.iter().map(|m| Predicate::parse(defs, brand, m)).collect::<Result<Vec<_>, _>>()?;
             return match param(obj, "condition") {
                 None => Ok(Predicate::All(members)),
                 Some(Value::String(c)) if c == "and" => Ok(Predicate::All(members)),
@@ -295,7 +292,7 @@ impl Predicate {
                 &format!("operator not supported for the field \"{name}\""),
             )
         };
-        if platform == Brand::CallGear && NOT_ON_CALLGEAR.contains(&operator) {
+        if brand == Brand::CallGear && NOT_ON_CALLGEAR.contains(&operator) {
             return Err(unsupported());
         }
         let text_only = || {

@@ -63,6 +63,7 @@ impl From<Refusal> for FailedCall {
     }
 }
 
+/// `.of(account)`: a refusal raised once the token is known reports that account's limits.
 pub(crate) trait ForAccount<T> {
     fn of(self, account: Account) -> Result<T, FailedCall>;
 }
