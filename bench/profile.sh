@@ -17,7 +17,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
 OUT=$ROOT/target/bench
 FUNNELS=$ROOT/target/profile/release/funnels
-SANDBOX=$ROOT/target/release/examples/sandbox
+SANDBOX=$ROOT/target/release/sandbox
 ARGS=("$@")
 ((${#ARGS[@]})) || ARGS=(-o ndjson)
 mkdir -p "$OUT"
@@ -25,7 +25,7 @@ mkdir -p "$OUT"
 if ! command -v perf >/dev/null && ! command -v valgrind >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq linux-perf valgrind >/dev/null
 fi
-cargo build --release --example sandbox
+cargo build --release -p funnels-sandbox
 CARGO_PROFILE_RELEASE_STRIP=false CARGO_PROFILE_RELEASE_DEBUG=line-tables-only CARGO_TARGET_DIR=target/profile \
     cargo build --release
 

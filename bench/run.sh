@@ -24,7 +24,7 @@ LATENCY_MS=${BENCH_LATENCY_MS:-100}
 WRITE=${BENCH_WRITE:-1}
 OUT=$ROOT/target/bench
 FUNNELS=$ROOT/target/release/funnels
-SANDBOX=$ROOT/target/release/examples/sandbox
+SANDBOX=$ROOT/target/release/sandbox
 VENV=$ROOT/bench/.venv
 PY=$VENV/bin/python
 RESULTS=$OUT/results.tsv
@@ -64,9 +64,9 @@ install_tools() {
 }
 
 build() {
-    say "cargo build --release --example sandbox && cargo build --release"
-    cargo build --release --example sandbox
-    cargo build --release
+    # The workspace's default members: funnels and the sandbox, in one build.
+    say "cargo build --release --locked"
+    cargo build --release --locked
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -19,6 +19,8 @@ mod options;
 mod out_targets;
 mod platform_filters;
 mod proxies;
+#[cfg(unix)]
+mod quick_start;
 mod quota_windows;
 mod readme;
 mod sandbox;

@@ -1,4 +1,5 @@
-//! End to end against the bundled sandbox (`examples/sandbox.rs`), as the README's quick start runs.
+//! End to end against the bundled sandbox (the `funnels-sandbox` crate in `sandbox/`), as the README's
+//! quick start runs.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command as StdCommand, Stdio};
@@ -20,8 +21,7 @@ impl Sandbox {
 
     /// A sandbox with more options, its stderr (the `--verbose` log) sent to `stderr`.
     pub(crate) fn start_with(args: &[&str], stderr: Stdio) -> Sandbox {
-        let bin = std::path::Path::new(env!("CARGO_BIN_EXE_funnels")).with_file_name("examples").join("sandbox");
-        assert!(bin.exists(), "{} is not built; cargo test builds examples", bin.display());
+        let bin = sandbox_bin();
         let mut child = StdCommand::new(bin)
             .args(["--port", "0"])
             .args(args)
@@ -48,6 +48,20 @@ impl Sandbox {
         cmd.env("FUNNELS_TOKEN", token);
         (cmd, home)
     }
+}
+
+/// The sandbox binary: Cargo puts every binary of the workspace in one folder, whatever the target
+/// folder, profile or target triple, so it lies beside `funnels`. Only a default-members build
+/// (`cargo test`, not `cargo test -p funnels`) builds it, hence the message.
+pub(crate) fn sandbox_bin() -> std::path::PathBuf {
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_funnels"))
+        .with_file_name(format!("sandbox{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.exists(),
+        "{} is not built; run the tests with `cargo test` (which builds the whole workspace)",
+        bin.display()
+    );
+    bin
 }
 
 impl Drop for Sandbox {

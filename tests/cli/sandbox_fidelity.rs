@@ -1,6 +1,6 @@
 //! The sandbox speaks the API as the vendor documents it (SPEC §10, API.md §3–§5): null tests,
 //! POSIX `regexp`, ended sessions, hour windows, error shapes on demand, CallGear's operator set and
-//! agency-sized user lists. Most tests talk raw JSON-RPC to `examples/sandbox.rs`, so they pin the
+//! agency-sized user lists. Most tests talk raw JSON-RPC to the sandbox (`sandbox/`), so they pin the
 //! double itself, whatever the client does; the last ones drive `funnels` through the new switches
 //! to show that the answers the real server most likely gives take the paths of SPEC §4 and §7.
 
@@ -300,8 +300,7 @@ fn callgear_mode_refuses_the_operators_callgear_does_not_list() {
 #[test]
 fn the_platform_is_announced_to_the_client() {
     // The client is told which brand it talks to, in the banner and under --exec.
-    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_funnels")).with_file_name("examples").join("sandbox");
-    let out = std::process::Command::new(bin)
+    let out = std::process::Command::new(crate::sandbox::sandbox_bin())
         .args(["--funnels", "1", "--platform", "callgear", "--exec", "sh", "-c", r#"printf %s "$FUNNELS_PLATFORM""#])
         .output()
         .unwrap();
