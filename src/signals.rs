@@ -99,18 +99,44 @@ mod imp {
         PAGED.store(true, Ordering::SeqCst);
     }
 
+    /// The longest answer read at a no-echo prompt (SPEC §2: `--token-stdin` reads at most 64 KiB).
+    const MAX_ANSWER: u64 = 64 * 1024;
+
+    /// Reads one line from the controlling terminal with echo off. Echo is turned off here, under
+    /// the lock that the signal thread takes (and keeps) before it restores the saved state, so no
+    /// signal can land between "echo off" and "state saved", and nothing can turn echo off again
+    /// once the signal thread has turned it back on. (rpassword changed the terminal outside that
+    /// lock, so a Ctrl-C typed just as the prompt appeared could leave echo off.)
     pub fn prompt_hidden(prompt: &str) -> std::io::Result<String> {
-        // rpassword reads the controlling terminal, whatever stdin is; so is its state saved.
-        let saved = File::options()
-            .read(true)
-            .write(true)
-            .open("/dev/tty")
-            .ok()
-            .and_then(|tty| tcgetattr(&tty).ok().map(|state| (tty, state)));
-        *terminal() = saved;
-        let answer = rpassword::prompt_password(prompt);
-        *terminal() = None;
-        answer
+        use std::io::{BufRead, BufReader, Read, Write};
+
+        use rustix::termios::LocalModes;
+
+        let tty = File::options().read(true).write(true).open("/dev/tty")?;
+        (&tty).write_all(prompt.as_bytes())?;
+        (&tty).flush()?;
+        {
+            let mut guard = terminal();
+            let saved = tcgetattr(&tty)?;
+            let mut hidden = saved.clone();
+            hidden.local_modes.remove(LocalModes::ECHO);
+            // The newline the user types still shows, so the next output starts on a line of its own.
+            hidden.local_modes.insert(LocalModes::ECHONL);
+            tcsetattr(&tty, OptionalActions::Now, &hidden)?;
+            *guard = Some((tty.try_clone()?, saved));
+        }
+        let mut line = String::new();
+        let read = BufReader::new((&tty).take(MAX_ANSWER + 1)).read_line(&mut line);
+        if let Some((tty, saved)) = terminal().take() {
+            let _ = tcsetattr(&tty, OptionalActions::Now, &saved);
+        }
+        read?;
+        if !line.ends_with('\n') && line.len() as u64 > MAX_ANSWER {
+            return Err(std::io::Error::other("the answer is longer than 64 KiB"));
+        }
+        let end = line.trim_end_matches(['\r', '\n']).len();
+        line.truncate(end);
+        Ok(line)
     }
 }
 
@@ -154,11 +180,11 @@ pub fn yield_to_signal() {
 }
 
 /// A no-echo prompt on the terminal (password, `--token-stdin`) whose terminal state a signal
-/// restores: the state is saved before rpassword turns echo off and forgotten after it put it back.
+/// restores: the state is saved when echo goes off and forgotten when it is back on.
 pub fn prompt_hidden(prompt: &str) -> std::io::Result<String> {
     let answer = imp::prompt_hidden(prompt);
-    // Ctrl-C at the prompt makes rpassword raise SIGINT and fail with "interrupted": the signal,
-    // not that error, decides how the process ends.
+    // A signal that ended the read (or arrived while it ended) decides how the process ends, not
+    // what the read returned.
     yield_to_signal();
     answer
 }
