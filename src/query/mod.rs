@@ -4,6 +4,9 @@
 //! filter the platform does not document costs no API point. The schemas are the record types'
 //! own (`model`).
 
+mod request;
+pub use request::{Context, GetParams, OneFunnel, Query, excel_needs_csv};
+
 use std::path::Path;
 
 use serde::{Serialize, Serializer};

@@ -7,16 +7,16 @@
 //! page to the `limit` it was asked for, the 100 000 offset ceiling and the de-duplication of
 //! records seen twice while data changed under the export. A record's key is its type's to give
 //! (`model::Keyed`); the guards hold for records without a key too: such a record is known by its
-//! whole content.
+//! whole content. Fetching ahead with worker threads (`--parallel`) is [`prefetch`]'s.
 
 use std::collections::HashSet;
 use std::hash::{BuildHasher, Hash, RandomState};
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use crate::exit::{Exit, Failure};
 use crate::model::Keyed;
+
+mod prefetch;
+pub use prefetch::{Prefetch, Source, run_ahead};
 
 /// The API refuses offsets above this (API.md §4).
 pub const MAX_OFFSET: u64 = 100_000;
@@ -255,179 +255,11 @@ fn no_progress(plan: &Plan, offset: u64, out: &Outcome) -> anyhow::Error {
     .into()
 }
 
-/// Pages fetched ahead by worker threads (`--parallel`) and handed to [`run`]'s `fetch` in offset
-/// order. The paging rules stay in `run`: a request it makes that was not predicted (a short page
-/// moved the offsets, a repeat was dropped) cancels the rest and is fetched directly.
-///
-/// The workers are detached and own what they need, so that nothing waits for them: the first
-/// failure of any prefetched page is handed out at once (a run that fails fatally does not sit out
-/// the requests still in flight, SPEC §7), no worker takes a new page after it, and dropping the
-/// `Prefetch` calls `stop`, which the caller uses to cut short the workers' retries and waits.
-pub struct Prefetch<T> {
-    jobs: Vec<(u64, u64)>,
-    next: usize,
-    shared: Arc<Shared<T>>,
-}
-
-/// What the workers and the consumer share.
-struct Shared<T> {
-    state: Mutex<State<T>>,
-    moved: Condvar,
-    /// Jobs handed to workers so far.
-    taken: AtomicUsize,
-    stop: Box<dyn Fn() + Send + Sync>,
-}
-
-struct State<T> {
-    /// The job the consumer waits for or will ask for next. Workers start only the jobs within
-    /// one worker count of it, so a short page that moves the offsets throws away at most
-    /// `--parallel` − 1 prefetched pages, and `--stream` memory stays bounded.
-    asked: usize,
-    /// Finished pages not yet handed out, by job.
-    done: Vec<Option<Page<T>>>,
-    /// The first failure of a prefetched page.
-    failure: Option<anyhow::Error>,
-    cancelled: bool,
-}
-
-impl<T: Send + 'static> Prefetch<T> {
-    /// Starts one detached thread per fetcher, working through `jobs` in order.
-    pub fn start<F>(jobs: Vec<(u64, u64)>, fetchers: Vec<F>, stop: impl Fn() + Send + Sync + 'static) -> Prefetch<T>
-    where
-        F: FnMut(u64, u64) -> anyhow::Result<Page<T>> + Send + 'static,
-    {
-        let window = fetchers.len();
-        let shared = Arc::new(Shared {
-            state: Mutex::new(State {
-                asked: 0,
-                done: jobs.iter().map(|_| None).collect(),
-                failure: None,
-                cancelled: false,
-            }),
-            moved: Condvar::new(),
-            taken: AtomicUsize::new(0),
-            stop: Box::new(stop),
-        });
-        let jobs = Arc::new(jobs);
-        let mut started = 0;
-        for mut fetch in fetchers {
-            let (shared, jobs) = (Arc::clone(&shared), Arc::clone(&jobs));
-            let worker = std::thread::Builder::new().name("page".to_owned()).spawn(move || {
-                loop {
-                    let index = shared.taken.fetch_add(1, Ordering::SeqCst);
-                    if index >= jobs.len() || !shared.wait_for_room(index, window) {
-                        return;
-                    }
-                    let (offset, limit) = jobs[index];
-                    let result = catch_unwind(AssertUnwindSafe(|| fetch(offset, limit)))
-                        .unwrap_or_else(|_| Err(anyhow::anyhow!("a page worker failed unexpectedly")));
-                    if !shared.finish(index, result) {
-                        return;
-                    }
-                }
-            });
-            started += usize::from(worker.is_ok());
-        }
-        let mut prefetch = Prefetch { jobs: Arc::unwrap_or_clone(jobs), next: 0, shared };
-        if started == 0 {
-            // No worker could start: `run` fetches every page itself.
-            prefetch.cancel();
-        }
-        prefetch
-    }
-
-    /// The prefetched result for this request, or `None` when it was not the predicted next one
-    /// (which cancels all further prefetching). A failure of any prefetched page comes first.
-    pub fn take(&mut self, offset: u64, limit: u64) -> Option<anyhow::Result<Page<T>>> {
-        if self.jobs.get(self.next) != Some(&(offset, limit)) {
-            self.cancel();
-            return None;
-        }
-        let mut state = self.shared.lock();
-        if state.asked != self.next {
-            state.asked = self.next;
-            self.shared.moved.notify_all();
-        }
-        loop {
-            if let Some(err) = state.failure.take() {
-                return Some(Err(err));
-            }
-            if state.cancelled {
-                // Nothing more will arrive; never wait for it.
-                drop(state);
-                self.jobs.clear();
-                return None;
-            }
-            if let Some(page) = state.done[self.next].take() {
-                self.next += 1;
-                return Some(Ok(page));
-            }
-            state = self.shared.moved.wait(state).unwrap_or_else(PoisonError::into_inner);
-        }
-    }
-}
-
-impl<T> Prefetch<T> {
-    fn cancel(&mut self) {
-        self.jobs.clear();
-        self.shared.cancel();
-    }
-}
-
-impl<T> Shared<T> {
-    fn lock(&self) -> MutexGuard<'_, State<T>> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Blocks until job `index` is within `window` of the consumer; false when cancelled.
-    fn wait_for_room(&self, index: usize, window: usize) -> bool {
-        let mut state = self.lock();
-        while index >= state.asked + window && !state.cancelled {
-            state = self.moved.wait(state).unwrap_or_else(PoisonError::into_inner);
-        }
-        !state.cancelled
-    }
-
-    /// Stores a worker's result; false when the worker should stop (the run is cancelled or failed).
-    fn finish(&self, index: usize, result: anyhow::Result<Page<T>>) -> bool {
-        let mut state = self.lock();
-        if state.cancelled {
-            return false;
-        }
-        let going_on = match result {
-            Ok(page) => {
-                state.done[index] = Some(page);
-                true
-            }
-            Err(err) => {
-                state.failure = Some(err);
-                state.cancelled = true;
-                false
-            }
-        };
-        drop(state);
-        if !going_on {
-            (self.stop)();
-        }
-        self.moved.notify_all();
-        going_on
-    }
-
-    fn cancel(&self) {
-        self.lock().cancelled = true;
-        (self.stop)();
-        self.moved.notify_all();
-    }
-}
-
-impl<T> Drop for Prefetch<T> {
-    fn drop(&mut self) {
-        self.shared.cancel();
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+
     use super::*;
     use crate::exit::classify;
 
