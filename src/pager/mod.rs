@@ -257,9 +257,6 @@ fn no_progress(plan: &Plan, offset: u64, out: &Outcome) -> anyhow::Error {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::{Arc, Mutex};
-
     use super::*;
     use crate::exit::classify;
 
@@ -411,64 +408,6 @@ mod tests {
         assert_eq!(ceiling.last(), Some(&(100_000, 10_000)));
     }
 
-    /// Runs `plan` with prefetching workers over `server`, the way `--parallel` does.
-    fn parallel(plan: &Plan, total: u64, short_at: Option<u64>, workers: usize) -> (Vec<Rec>, Vec<(u64, u64)>) {
-        let calls = Arc::new(Mutex::new(Vec::new()));
-        let serve = {
-            let calls = Arc::clone(&calls);
-            move |offset: u64, limit: u64| -> anyhow::Result<Page<Rec>> {
-                calls.lock().unwrap().push((offset, limit));
-                let end = if short_at == Some(offset) { offset + limit / 2 } else { offset + limit };
-                Ok(Page { items: (offset..total.min(end)).map(Rec).collect(), total: Some(total) })
-            }
-        };
-        let mut got = Vec::new();
-        let mut prefetch: Option<Prefetch<Rec>> = None;
-        run(
-            plan,
-            |offset, limit| {
-                if let Some(result) = prefetch.as_mut().and_then(|p| p.take(offset, limit)) {
-                    return result;
-                }
-                let page = serve.clone()(offset, limit)?;
-                if prefetch.is_none() {
-                    let jobs = plan.pages_after(offset + page.items.len() as u64, total);
-                    prefetch = Some(Prefetch::start(jobs, (0..workers).map(|_| serve.clone()).collect(), || {}));
-                }
-                Ok(page)
-            },
-            |page| {
-                got.extend(page);
-                Ok(())
-            },
-        )
-        .unwrap();
-        drop(prefetch);
-        let calls = calls.lock().unwrap().clone();
-        (got, calls)
-    }
-
-    #[test]
-    fn prefetched_pages_arrive_in_offset_order() {
-        let (got, calls) = parallel(&plan(Want::All, 10), 95, None, 4);
-        assert_eq!(got, (0..95).map(Rec).collect::<Vec<_>>());
-        assert_eq!(calls.len(), 10);
-    }
-
-    #[test]
-    fn at_most_parallel_minus_one_prefetched_pages_are_thrown_away() {
-        // The page at 30 comes back short: sequential paging needs 10 requests from there on.
-        let (got, calls) = parallel(&plan(Want::All, 10), 95, Some(30), 3);
-        assert_eq!(got, (0..95).map(Rec).collect::<Vec<_>>());
-        assert!(calls.len() <= 10 + 2, "{} requests: {calls:?}", calls.len());
-    }
-
-    #[test]
-    fn a_short_page_falls_back_to_sequential_paging() {
-        let (got, _) = parallel(&plan(Want::All, 10), 95, Some(30), 3);
-        assert_eq!(got, (0..95).map(Rec).collect::<Vec<_>>(), "nothing is skipped or repeated");
-    }
-
     #[test]
     fn reachable_counts_what_the_plan_can_fetch() {
         assert_eq!(plan(Want::All, 10_000).reachable(25_000), 25_000);
@@ -573,34 +512,5 @@ mod tests {
         assert_eq!(got.len(), 110_000);
         let late = Plan { offset: 5, want: Want::Limit(u64::MAX), page_size: 10, noun: "funnels" };
         assert_eq!(late.pages_after(15, 40), [(15, 10), (25, 10), (35, 5)]);
-    }
-
-    #[test]
-    fn a_failed_prefetched_page_is_handed_out_at_once() {
-        // Job 0 never answers (the server holds it open); job 1 fails.
-        let (release, blocked) = std::sync::mpsc::channel::<()>();
-        let blocked = Arc::new(Mutex::new(blocked));
-        let stopped = Arc::new(AtomicUsize::new(0));
-        let fetchers: Vec<_> = (0..2)
-            .map(|_| {
-                let blocked = Arc::clone(&blocked);
-                move |offset: u64, _| -> anyhow::Result<Page<Rec>> {
-                    if offset == 10 {
-                        let _ = blocked.lock().unwrap().recv();
-                        return Ok(Page { items: Vec::new(), total: None });
-                    }
-                    anyhow::bail!("page {offset} failed")
-                }
-            })
-            .collect();
-        let stop = Arc::clone(&stopped);
-        let mut prefetch = Prefetch::start(vec![(10, 10), (20, 10), (30, 10)], fetchers, move || {
-            stop.fetch_add(1, Ordering::SeqCst);
-        });
-        let result = prefetch.take(10, 10).expect("the predicted page");
-        assert_eq!(result.unwrap_err().to_string(), "page 20 failed");
-        assert!(stopped.load(Ordering::SeqCst) >= 1, "the workers' clients were told to stop");
-        drop(prefetch);
-        drop(release);
     }
 }

@@ -243,3 +243,173 @@ impl<T> Drop for Prefetch<T> {
         self.shared.cancel();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    use super::super::Want;
+    use super::*;
+
+    #[derive(Debug, Clone, PartialEq, Hash)]
+    struct Rec(u64);
+    impl Keyed for Rec {
+        type Key<'a> = u64;
+        fn key(&self) -> Option<u64> {
+            Some(self.0)
+        }
+    }
+
+    fn plan(want: Want, page_size: u64) -> Plan {
+        Plan { offset: 0, want, page_size, noun: "records" }
+    }
+
+    type Serve = Arc<dyn Fn(u64, u64) -> anyhow::Result<Page<Rec>> + Send + Sync>;
+
+    /// A server of `total` records behind a [`Source`] whose minute budget is `budget`; it counts
+    /// the workers it hands out and hears of the pages handed to the pager.
+    struct Server {
+        serve: Serve,
+        budget: Option<u64>,
+        workers: usize,
+        arrived: RefCell<Vec<(u64, u64)>>,
+    }
+
+    impl Server {
+        fn new(total: u64, short_at: Option<u64>, budget: Option<u64>, calls: &Arc<Mutex<Vec<(u64, u64)>>>) -> Server {
+            let calls = Arc::clone(calls);
+            let serve: Serve = Arc::new(move |offset: u64, limit: u64| -> anyhow::Result<Page<Rec>> {
+                calls.lock().unwrap().push((offset, limit));
+                let end = if short_at == Some(offset) { offset + limit / 2 } else { offset + limit };
+                Ok(Page { items: (offset..total.min(end)).map(Rec).collect(), total: Some(total) })
+            });
+            Server { serve, budget, workers: 0, arrived: RefCell::new(Vec::new()) }
+        }
+    }
+
+    impl Source<Rec> for Server {
+        type Worker = Box<dyn FnMut(u64, u64) -> anyhow::Result<Page<Rec>> + Send>;
+
+        fn page(&mut self, offset: u64, limit: u64) -> anyhow::Result<Page<Rec>> {
+            (self.serve)(offset, limit)
+        }
+
+        fn budget(&self) -> Option<u64> {
+            self.budget
+        }
+
+        fn workers(&mut self, n: usize) -> (Vec<Self::Worker>, Box<dyn Fn() + Send + Sync>) {
+            self.workers += n;
+            let workers = (0..n)
+                .map(|_| {
+                    let serve = Arc::clone(&self.serve);
+                    Box::new(move |offset, limit| serve(offset, limit)) as Self::Worker
+                })
+                .collect();
+            (workers, Box::new(|| {}))
+        }
+
+        fn arrived(&self, page: &Page<Rec>, limit: u64) {
+            self.arrived.borrow_mut().push((page.items.first().map_or(0, |r| r.0), limit));
+        }
+    }
+
+    /// Runs `plan` with `workers` prefetching workers over a server of `total` records (the page at
+    /// `short_at` comes back half full), the way `--parallel` does; returns the records and the
+    /// requests the server got.
+    fn parallel(plan: &Plan, total: u64, short_at: Option<u64>, workers: usize) -> (Vec<Rec>, Vec<(u64, u64)>) {
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let mut server = Server::new(total, short_at, Some(u64::MAX), &calls);
+        let mut got = Vec::new();
+        run_ahead(plan, workers, &mut server, |page| {
+            got.extend(page);
+            Ok(())
+        })
+        .unwrap();
+        let calls = calls.lock().unwrap().clone();
+        (got, calls)
+    }
+
+    #[test]
+    fn prefetched_pages_arrive_in_offset_order() {
+        let (got, calls) = parallel(&plan(Want::All, 10), 95, None, 4);
+        assert_eq!(got, (0..95).map(Rec).collect::<Vec<_>>());
+        assert_eq!(calls.len(), 10);
+    }
+
+    #[test]
+    fn at_most_parallel_minus_one_prefetched_pages_are_thrown_away() {
+        // The page at 30 comes back short: sequential paging needs 10 requests from there on.
+        let (got, calls) = parallel(&plan(Want::All, 10), 95, Some(30), 3);
+        assert_eq!(got, (0..95).map(Rec).collect::<Vec<_>>());
+        assert!(calls.len() <= 10 + 2, "{} requests: {calls:?}", calls.len());
+    }
+
+    #[test]
+    fn a_short_page_falls_back_to_sequential_paging() {
+        let (got, _) = parallel(&plan(Want::All, 10), 95, Some(30), 3);
+        assert_eq!(got, (0..95).map(Rec).collect::<Vec<_>>(), "nothing is skipped or repeated");
+    }
+
+    #[test]
+    fn a_budget_too_small_for_the_pages_left_fetches_them_in_turn() {
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        // 95 records in pages of 10: nine more pages after the first, but eight requests left.
+        let mut server = Server::new(95, None, Some(8), &calls);
+        let outcome = run_ahead(&plan(Want::All, 10), 4, &mut server, |_| Ok(())).unwrap();
+        assert_eq!(outcome.written, 95);
+        assert_eq!(server.workers, 0, "no worker was started");
+        let expected: Vec<(u64, u64)> = (0..10).map(|page| (page * 10, 10)).collect();
+        assert_eq!(*calls.lock().unwrap(), expected);
+    }
+
+    #[test]
+    fn an_unknown_budget_never_starts_workers() {
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let mut server = Server::new(95, None, None, &calls);
+        run_ahead(&plan(Want::All, 10), 4, &mut server, |_| Ok(())).unwrap();
+        assert_eq!(server.workers, 0);
+        assert_eq!(calls.lock().unwrap().len(), 10);
+    }
+
+    #[test]
+    fn every_page_handed_to_the_pager_is_heard_of_in_offset_order() {
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let mut server = Server::new(95, None, Some(100), &calls);
+        run_ahead(&plan(Want::All, 10), 3, &mut server, |_| Ok(())).unwrap();
+        assert_eq!(server.workers, 3, "the pages after the first were fetched ahead");
+        let expected: Vec<(u64, u64)> = (0..10).map(|page| (page * 10, 10)).collect();
+        assert_eq!(*server.arrived.borrow(), expected);
+    }
+
+    #[test]
+    fn a_failed_prefetched_page_is_handed_out_at_once() {
+        // Job 0 never answers (the server holds it open); job 1 fails.
+        let (release, blocked) = std::sync::mpsc::channel::<()>();
+        let blocked = Arc::new(Mutex::new(blocked));
+        let stopped = Arc::new(AtomicUsize::new(0));
+        let fetchers: Vec<_> = (0..2)
+            .map(|_| {
+                let blocked = Arc::clone(&blocked);
+                move |offset: u64, _| -> anyhow::Result<Page<Rec>> {
+                    if offset == 10 {
+                        let _ = blocked.lock().unwrap().recv();
+                        return Ok(Page { items: Vec::new(), total: None });
+                    }
+                    anyhow::bail!("page {offset} failed")
+                }
+            })
+            .collect();
+        let stop = Arc::clone(&stopped);
+        let mut prefetch = Prefetch::start(vec![(10, 10), (20, 10), (30, 10)], fetchers, move || {
+            stop.fetch_add(1, Ordering::SeqCst);
+        });
+        let result = prefetch.take(10, 10).expect("the predicted page");
+        assert_eq!(result.unwrap_err().to_string(), "page 20 failed");
+        assert!(stopped.load(Ordering::SeqCst) >= 1, "the workers' clients were told to stop");
+        drop(prefetch);
+        drop(release);
+    }
+}

@@ -134,7 +134,7 @@ impl Query {
         Query {
             schema,
             filter: None,
-            sort: Vec::new(),
+            sort: schema.default_sort.to_vec(),
             fields: vec![schema.key],
             request_fields: vec![schema.key],
             plan: Plan { offset: 0, want: Want::All, page_size: page_size.unwrap_or(MAX_PAGE), noun: schema.noun },
@@ -206,5 +206,95 @@ impl OneFunnel {
             fields: &self.fields,
             sort: &[],
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use clap::Parser;
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use crate::model::USERS;
+
+    fn context(format: Format, page_size: Option<u64>) -> Context {
+        Context { format, page_size, stdin_taken: false, pipe_wait: Duration::from_millis(10) }
+    }
+
+    /// The query `funnels <words>` builds for `users` or `list`.
+    fn query(words: &[&str], context: &Context) -> anyhow::Result<Query> {
+        let cli = Cli::try_parse_from(std::iter::once("funnels").chain(words.iter().copied())).unwrap();
+        match &cli.command {
+            Command::Users(args) => Query::from_args(&args.query, &USERS, context),
+            Command::List(args) => Query::from_args(&args.query, &FUNNELS, context),
+            _ => unreachable!("a listing command"),
+        }
+    }
+
+    fn json_of(params: &GetParams<'_>) -> Value {
+        serde_json::to_value(params).unwrap()
+    }
+
+    #[test]
+    fn the_ids_only_query_asks_what_users_fields_id_all_asks() {
+        let context = context(Format::Table, Some(500));
+        let typed = query(&["users", "--fields", "id", "--all"], &context).unwrap();
+        let built = Query::ids_only(&USERS, Some(500));
+        assert_eq!(json_of(&built.first_params(None)), json_of(&typed.first_params(None)));
+        assert_eq!(json_of(&built.page_params(None, 500, 500)), json_of(&typed.page_params(None, 500, 500)));
+        assert_eq!(built.plan.want, Want::All);
+        assert_eq!(
+            json_of(&built.first_params(None)),
+            json!({"limit": 500, "offset": 0, "fields": ["id"],
+                   "sort": [{"field": "customer_id", "order": "asc"}, {"field": "name", "order": "asc"}]})
+        );
+    }
+
+    #[test]
+    fn a_page_asks_for_the_key_besides_the_printed_fields() {
+        let q = query(&["list", "--fields", "name", "--sort", "name", "--limit", "3"], &context(Format::Table, None))
+            .unwrap();
+        assert_eq!(
+            json_of(&q.page_params(Some(7), 0, 3)),
+            json!({"user_id": 7, "limit": 3, "offset": 0, "fields": ["ext_id", "name"],
+                   "sort": [{"field": "name", "order": "asc"}]})
+        );
+        assert_eq!(q.fields, ["name"], "the key is asked for, not printed");
+    }
+
+    #[test]
+    fn a_count_asks_for_one_key_from_the_offset_without_sort() {
+        let q = query(&["list", "--count", "--offset", "20", "--sort", "name"], &context(Format::Table, None)).unwrap();
+        assert_eq!(json_of(&q.first_params(None)), json!({"limit": 1, "offset": 20, "fields": ["ext_id"]}));
+    }
+
+    #[test]
+    fn show_asks_for_every_field_of_the_one_funnel() {
+        let one = OneFunnel::new("f-1", None);
+        let params = json_of(&one.params());
+        assert_eq!(params["filter"], json!({"field": "ext_id", "operator": "=", "value": "f-1"}));
+        assert_eq!(params["limit"], 1);
+        assert_eq!(params["fields"].as_array().unwrap().len(), FUNNELS.fields.len());
+    }
+
+    #[test]
+    fn a_probe_asks_for_one_record_of_the_key() {
+        assert_eq!(
+            json_of(&GetParams::one_key(&USERS, Some(3))),
+            json!({"user_id": 3, "limit": 1, "offset": 0, "fields": ["id"]})
+        );
+    }
+
+    #[test]
+    fn stream_and_excel_are_refused_with_formats_that_would_ignore_them() {
+        let table = context(Format::Table, None);
+        let err = query(&["list", "--stream"], &table).unwrap_err();
+        assert!(err.to_string().contains("--stream works with"), "{err}");
+        let err = query(&["list", "--excel"], &table).unwrap_err();
+        assert!(err.to_string().contains("--excel"), "{err}");
+        assert!(query(&["list", "--stream", "--excel"], &context(Format::Csv, None)).is_ok());
     }
 }
