@@ -295,6 +295,16 @@ pub fn settle(args: &GlobalArgs) -> anyhow::Result<Settings> {
 }
 
 impl Settings {
+    /// What a query needs of these settings.
+    pub fn query_context(&self) -> crate::query::Context {
+        crate::query::Context {
+            format: self.format,
+            page_size: self.page_size,
+            stdin_taken: self.token.stdin,
+            pipe_wait: self.pipe_wait,
+        }
+    }
+
     /// The options of a client for the settled endpoint, with the proxy chosen for it. Asked for
     /// only when a client is about to be made, so that a proxy funnels cannot use (exit 3) stops
     /// no `--dry-run` and no command that sends nothing.

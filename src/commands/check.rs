@@ -19,12 +19,12 @@ use anyhow::Context;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-use super::listing::GetParams;
 use crate::cli::{Format, Platform};
 use crate::config::{ProfileChoice, Settings};
 use crate::exit::{Exit, Scope};
 use crate::model::{CustomerUser, FUNNELS, Funnel, Limits, USERS, Window, WindowType};
 use crate::output::{self, destination::Destination};
+use crate::query::GetParams;
 use crate::redact;
 use crate::rpc::{self, Client, RpcError, format_reset};
 
@@ -88,8 +88,7 @@ impl Serialize for Windows<'_> {
 }
 
 pub fn run(settings: &Settings) -> anyhow::Result<Exit> {
-    let fields = [FUNNELS.key];
-    let params = GetParams { user_id: settings.user_id, limit: 1, offset: 0, filter: None, fields: &fields, sort: &[] };
+    let params = GetParams::one_key(&FUNNELS, settings.user_id);
     if settings.dry_run {
         return super::print_json_text(settings, &rpc::dry_run_body(FUNNELS.method, &params));
     }
@@ -144,8 +143,7 @@ fn asks_for_user_id(err: &RpcError) -> bool {
 /// How many client users the agent account has: `get.customer_users` with limit 1, read from
 /// `total_items` (`None` when the reply has none). Its failure is the run's (SPEC §4).
 fn count_client_users(client: &mut Client, scope: Scope) -> anyhow::Result<Option<u64>> {
-    let fields = [USERS.key];
-    let params = GetParams { user_id: None, limit: 1, offset: 0, filter: None, fields: &fields, sort: &[] };
+    let params = GetParams::one_key(&USERS, None);
     let reply = client.call::<_, Vec<CustomerUser>>(USERS.method, &params).map_err(|e| scope.attach(e.into()))?;
     Ok(reply.metadata.total_items)
 }

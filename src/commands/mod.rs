@@ -3,6 +3,7 @@
 //! Each command module takes the settled [`Settings`] and its own arguments and returns the exit
 //! code of a run that went as planned (0, or 9 for known-incomplete output reported as an error).
 
+mod all_users;
 mod check;
 mod list;
 mod listing;

@@ -1,24 +1,20 @@
 //! `funnels show EXT_ID`: one funnel and its stages (SPEC §4).
 
 use anyhow::Context;
-use serde_json::json;
 
-use super::listing::{GetParams, excel_needs_csv};
 use crate::cli::{Format, ShowArgs};
 use crate::config::Settings;
 use crate::exit::{Exit, Failure, Scope};
 use crate::model::{FUNNELS, Funnel};
 use crate::output::destination::Destination;
 use crate::output::{self, OutputOptions};
-use crate::query::Filter;
+use crate::query::{OneFunnel, excel_needs_csv};
 use crate::rpc;
 
 pub fn run(settings: &Settings, args: &ShowArgs) -> anyhow::Result<Exit> {
     excel_needs_csv(args.excel, settings.format)?;
-    let filter = Filter::Built(json!({"field": FUNNELS.key, "operator": "=", "value": args.ext_id}));
-    let fields: Vec<&'static str> = FUNNELS.fields.iter().map(|f| f.name).collect();
-    let params =
-        GetParams { user_id: settings.user_id, limit: 1, offset: 0, filter: Some(&filter), fields: &fields, sort: &[] };
+    let request = OneFunnel::new(&args.ext_id, settings.user_id);
+    let params = request.params();
     if settings.dry_run {
         return super::print_json_text(settings, &rpc::dry_run_body(FUNNELS.method, &params));
     }
@@ -38,7 +34,7 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> anyhow::Result<Exit> {
     };
     let options = OutputOptions {
         format: settings.format,
-        fields,
+        fields: request.fields.clone(),
         explode: true,
         header: true,
         width: settings.width,

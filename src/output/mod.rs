@@ -12,6 +12,7 @@
 
 mod delimited;
 pub mod destination;
+pub mod emit;
 mod json;
 pub mod pager;
 pub mod sanitize;

@@ -3,6 +3,7 @@
 //! the server received.
 
 mod agents;
+mod all_users_requests;
 mod common;
 mod ended_sessions;
 mod errors;

@@ -7,16 +7,16 @@
 //! page to the `limit` it was asked for, the 100 000 offset ceiling and the de-duplication of
 //! records seen twice while data changed under the export. A record's key is its type's to give
 //! (`model::Keyed`); the guards hold for records without a key too: such a record is known by its
-//! whole content.
+//! whole content. Fetching ahead with worker threads (`--parallel`) is [`prefetch`]'s.
 
 use std::collections::HashSet;
 use std::hash::{BuildHasher, Hash, RandomState};
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use crate::exit::{Exit, Failure};
 use crate::model::Keyed;
+
+mod prefetch;
+pub use prefetch::{Prefetch, Source, run_ahead};
 
 /// The API refuses offsets above this (API.md §4).
 pub const MAX_OFFSET: u64 = 100_000;
@@ -255,177 +255,6 @@ fn no_progress(plan: &Plan, offset: u64, out: &Outcome) -> anyhow::Error {
     .into()
 }
 
-/// Pages fetched ahead by worker threads (`--parallel`) and handed to [`run`]'s `fetch` in offset
-/// order. The paging rules stay in `run`: a request it makes that was not predicted (a short page
-/// moved the offsets, a repeat was dropped) cancels the rest and is fetched directly.
-///
-/// The workers are detached and own what they need, so that nothing waits for them: the first
-/// failure of any prefetched page is handed out at once (a run that fails fatally does not sit out
-/// the requests still in flight, SPEC §7), no worker takes a new page after it, and dropping the
-/// `Prefetch` calls `stop`, which the caller uses to cut short the workers' retries and waits.
-pub struct Prefetch<T> {
-    jobs: Vec<(u64, u64)>,
-    next: usize,
-    shared: Arc<Shared<T>>,
-}
-
-/// What the workers and the consumer share.
-struct Shared<T> {
-    state: Mutex<State<T>>,
-    moved: Condvar,
-    /// Jobs handed to workers so far.
-    taken: AtomicUsize,
-    stop: Box<dyn Fn() + Send + Sync>,
-}
-
-struct State<T> {
-    /// The job the consumer waits for or will ask for next. Workers start only the jobs within
-    /// one worker count of it, so a short page that moves the offsets throws away at most
-    /// `--parallel` − 1 prefetched pages, and `--stream` memory stays bounded.
-    asked: usize,
-    /// Finished pages not yet handed out, by job.
-    done: Vec<Option<Page<T>>>,
-    /// The first failure of a prefetched page.
-    failure: Option<anyhow::Error>,
-    cancelled: bool,
-}
-
-impl<T: Send + 'static> Prefetch<T> {
-    /// Starts one detached thread per fetcher, working through `jobs` in order.
-    pub fn start<F>(jobs: Vec<(u64, u64)>, fetchers: Vec<F>, stop: impl Fn() + Send + Sync + 'static) -> Prefetch<T>
-    where
-        F: FnMut(u64, u64) -> anyhow::Result<Page<T>> + Send + 'static,
-    {
-        let window = fetchers.len();
-        let shared = Arc::new(Shared {
-            state: Mutex::new(State {
-                asked: 0,
-                done: jobs.iter().map(|_| None).collect(),
-                failure: None,
-                cancelled: false,
-            }),
-            moved: Condvar::new(),
-            taken: AtomicUsize::new(0),
-            stop: Box::new(stop),
-        });
-        let jobs = Arc::new(jobs);
-        let mut started = 0;
-        for mut fetch in fetchers {
-            let (shared, jobs) = (Arc::clone(&shared), Arc::clone(&jobs));
-            let worker = std::thread::Builder::new().name("page".to_owned()).spawn(move || {
-                loop {
-                    let index = shared.taken.fetch_add(1, Ordering::SeqCst);
-                    if index >= jobs.len() || !shared.wait_for_room(index, window) {
-                        return;
-                    }
-                    let (offset, limit) = jobs[index];
-                    let result = catch_unwind(AssertUnwindSafe(|| fetch(offset, limit)))
-                        .unwrap_or_else(|_| Err(anyhow::anyhow!("a page worker failed unexpectedly")));
-                    if !shared.finish(index, result) {
-                        return;
-                    }
-                }
-            });
-            started += usize::from(worker.is_ok());
-        }
-        let mut prefetch = Prefetch { jobs: Arc::unwrap_or_clone(jobs), next: 0, shared };
-        if started == 0 {
-            // No worker could start: `run` fetches every page itself.
-            prefetch.cancel();
-        }
-        prefetch
-    }
-
-    /// The prefetched result for this request, or `None` when it was not the predicted next one
-    /// (which cancels all further prefetching). A failure of any prefetched page comes first.
-    pub fn take(&mut self, offset: u64, limit: u64) -> Option<anyhow::Result<Page<T>>> {
-        if self.jobs.get(self.next) != Some(&(offset, limit)) {
-            self.cancel();
-            return None;
-        }
-        let mut state = self.shared.lock();
-        if state.asked != self.next {
-            state.asked = self.next;
-            self.shared.moved.notify_all();
-        }
-        loop {
-            if let Some(err) = state.failure.take() {
-                return Some(Err(err));
-            }
-            if state.cancelled {
-                // Nothing more will arrive; never wait for it.
-                drop(state);
-                self.jobs.clear();
-                return None;
-            }
-            if let Some(page) = state.done[self.next].take() {
-                self.next += 1;
-                return Some(Ok(page));
-            }
-            state = self.shared.moved.wait(state).unwrap_or_else(PoisonError::into_inner);
-        }
-    }
-}
-
-impl<T> Prefetch<T> {
-    fn cancel(&mut self) {
-        self.jobs.clear();
-        self.shared.cancel();
-    }
-}
-
-impl<T> Shared<T> {
-    fn lock(&self) -> MutexGuard<'_, State<T>> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Blocks until job `index` is within `window` of the consumer; false when cancelled.
-    fn wait_for_room(&self, index: usize, window: usize) -> bool {
-        let mut state = self.lock();
-        while index >= state.asked + window && !state.cancelled {
-            state = self.moved.wait(state).unwrap_or_else(PoisonError::into_inner);
-        }
-        !state.cancelled
-    }
-
-    /// Stores a worker's result; false when the worker should stop (the run is cancelled or failed).
-    fn finish(&self, index: usize, result: anyhow::Result<Page<T>>) -> bool {
-        let mut state = self.lock();
-        if state.cancelled {
-            return false;
-        }
-        let going_on = match result {
-            Ok(page) => {
-                state.done[index] = Some(page);
-                true
-            }
-            Err(err) => {
-                state.failure = Some(err);
-                state.cancelled = true;
-                false
-            }
-        };
-        drop(state);
-        if !going_on {
-            (self.stop)();
-        }
-        self.moved.notify_all();
-        going_on
-    }
-
-    fn cancel(&self) {
-        self.lock().cancelled = true;
-        (self.stop)();
-        self.moved.notify_all();
-    }
-}
-
-impl<T> Drop for Prefetch<T> {
-    fn drop(&mut self) {
-        self.shared.cancel();
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -579,64 +408,6 @@ mod tests {
         assert_eq!(ceiling.last(), Some(&(100_000, 10_000)));
     }
 
-    /// Runs `plan` with prefetching workers over `server`, the way `--parallel` does.
-    fn parallel(plan: &Plan, total: u64, short_at: Option<u64>, workers: usize) -> (Vec<Rec>, Vec<(u64, u64)>) {
-        let calls = Arc::new(Mutex::new(Vec::new()));
-        let serve = {
-            let calls = Arc::clone(&calls);
-            move |offset: u64, limit: u64| -> anyhow::Result<Page<Rec>> {
-                calls.lock().unwrap().push((offset, limit));
-                let end = if short_at == Some(offset) { offset + limit / 2 } else { offset + limit };
-                Ok(Page { items: (offset..total.min(end)).map(Rec).collect(), total: Some(total) })
-            }
-        };
-        let mut got = Vec::new();
-        let mut prefetch: Option<Prefetch<Rec>> = None;
-        run(
-            plan,
-            |offset, limit| {
-                if let Some(result) = prefetch.as_mut().and_then(|p| p.take(offset, limit)) {
-                    return result;
-                }
-                let page = serve.clone()(offset, limit)?;
-                if prefetch.is_none() {
-                    let jobs = plan.pages_after(offset + page.items.len() as u64, total);
-                    prefetch = Some(Prefetch::start(jobs, (0..workers).map(|_| serve.clone()).collect(), || {}));
-                }
-                Ok(page)
-            },
-            |page| {
-                got.extend(page);
-                Ok(())
-            },
-        )
-        .unwrap();
-        drop(prefetch);
-        let calls = calls.lock().unwrap().clone();
-        (got, calls)
-    }
-
-    #[test]
-    fn prefetched_pages_arrive_in_offset_order() {
-        let (got, calls) = parallel(&plan(Want::All, 10), 95, None, 4);
-        assert_eq!(got, (0..95).map(Rec).collect::<Vec<_>>());
-        assert_eq!(calls.len(), 10);
-    }
-
-    #[test]
-    fn at_most_parallel_minus_one_prefetched_pages_are_thrown_away() {
-        // The page at 30 comes back short: sequential paging needs 10 requests from there on.
-        let (got, calls) = parallel(&plan(Want::All, 10), 95, Some(30), 3);
-        assert_eq!(got, (0..95).map(Rec).collect::<Vec<_>>());
-        assert!(calls.len() <= 10 + 2, "{} requests: {calls:?}", calls.len());
-    }
-
-    #[test]
-    fn a_short_page_falls_back_to_sequential_paging() {
-        let (got, _) = parallel(&plan(Want::All, 10), 95, Some(30), 3);
-        assert_eq!(got, (0..95).map(Rec).collect::<Vec<_>>(), "nothing is skipped or repeated");
-    }
-
     #[test]
     fn reachable_counts_what_the_plan_can_fetch() {
         assert_eq!(plan(Want::All, 10_000).reachable(25_000), 25_000);
@@ -741,34 +512,5 @@ mod tests {
         assert_eq!(got.len(), 110_000);
         let late = Plan { offset: 5, want: Want::Limit(u64::MAX), page_size: 10, noun: "funnels" };
         assert_eq!(late.pages_after(15, 40), [(15, 10), (25, 10), (35, 5)]);
-    }
-
-    #[test]
-    fn a_failed_prefetched_page_is_handed_out_at_once() {
-        // Job 0 never answers (the server holds it open); job 1 fails.
-        let (release, blocked) = std::sync::mpsc::channel::<()>();
-        let blocked = Arc::new(Mutex::new(blocked));
-        let stopped = Arc::new(AtomicUsize::new(0));
-        let fetchers: Vec<_> = (0..2)
-            .map(|_| {
-                let blocked = Arc::clone(&blocked);
-                move |offset: u64, _| -> anyhow::Result<Page<Rec>> {
-                    if offset == 10 {
-                        let _ = blocked.lock().unwrap().recv();
-                        return Ok(Page { items: Vec::new(), total: None });
-                    }
-                    anyhow::bail!("page {offset} failed")
-                }
-            })
-            .collect();
-        let stop = Arc::clone(&stopped);
-        let mut prefetch = Prefetch::start(vec![(10, 10), (20, 10), (30, 10)], fetchers, move || {
-            stop.fetch_add(1, Ordering::SeqCst);
-        });
-        let result = prefetch.take(10, 10).expect("the predicted page");
-        assert_eq!(result.unwrap_err().to_string(), "page 20 failed");
-        assert!(stopped.load(Ordering::SeqCst) >= 1, "the workers' clients were told to stop");
-        drop(prefetch);
-        drop(release);
     }
 }

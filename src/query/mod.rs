@@ -2,7 +2,11 @@
 //! (SPEC §3, §3.1), checked against a [`Schema`] before any request, with "did you mean" suggestions;
 //! and the per-platform review of filters (CallGear's operator set, text comparisons), so that a
 //! filter the platform does not document costs no API point. The schemas are the record types'
-//! own (`model`).
+//! own (`model`). The validated [`Query`] these parts make, and the params of every request a
+//! command sends, are [`request`]'s.
+
+mod request;
+pub use request::{Context, GetParams, OneFunnel, Query, excel_needs_csv};
 
 use std::path::Path;
 

@@ -1,0 +1,94 @@
+//! One listing run's output from start to end: the destination opened and committed only when
+//! everything succeeded, the records written all or nothing (default) or page by page (`--stream`),
+//! the progress line erased before the first byte of output, a tall table handed to the pager, and
+//! the one-line summary of a run written to a `--out` file.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use super::destination::{Destination, Target};
+use super::pager::{self, Pager};
+use super::{Output, OutputOptions};
+use crate::model::Record;
+use crate::pager::Outcome;
+use crate::progress::{self, Progress};
+
+/// How a run's records reach their destination.
+#[derive(Debug)]
+pub struct Emit<'a> {
+    /// `--out`: `None` is standard output.
+    pub out: Option<&'a Path>,
+    pub stream: bool,
+    /// Whether the progress line and the `--out` summary may show (settled by the caller).
+    pub progress: bool,
+    pub progress_after: Duration,
+    pub pager: Option<&'a Pager>,
+    /// Plural noun for the progress line and the summary ("funnels").
+    pub noun: &'static str,
+}
+
+impl Emit<'_> {
+    /// Runs `fetch` (which feeds pages of records to the sink it is given and tells the progress
+    /// line of them) and writes the records with `options`. `notice` hears the summary line.
+    pub fn run<T, F>(&self, options: OutputOptions, notice: impl Fn(&str), fetch: F) -> anyhow::Result<Outcome>
+    where
+        T: Record,
+        F: FnOnce(&Progress, &mut dyn FnMut(Vec<T>) -> anyhow::Result<()>) -> anyhow::Result<Outcome>,
+    {
+        let mut dest = Destination::open(self.out)?;
+        // Dropped on every way out of this function: the line never outlives the run.
+        let progress = Progress::start(self.progress, self.progress_after, self.noun);
+        let outcome = if self.stream {
+            let mut output = Output::new(options, &mut dest);
+            let result =
+                fetch(&progress, &mut |page: Vec<T>| output.records(&page).context("could not write the output"));
+            match result {
+                Ok(outcome) => {
+                    output.finish().context("could not write the output")?;
+                    outcome
+                }
+                Err(err) => {
+                    drop(output);
+                    if self.out.is_none() {
+                        // What was streamed stays; say that it is not all.
+                        let _ = dest.flush();
+                    }
+                    return Err(err.context("the output is incomplete"));
+                }
+            }
+        } else {
+            let mut all: Vec<T> = Vec::new();
+            let outcome = fetch(&progress, &mut |page: Vec<T>| {
+                if all.is_empty() {
+                    all = page;
+                } else {
+                    all.extend(page);
+                }
+                Ok(())
+            })?;
+            // Erased before the first byte of output can reach the terminal.
+            progress.finish();
+            pager::write_through(self.pager, &mut dest, |w| {
+                let mut output = Output::new(options, w);
+                output.records(&all)?;
+                output.finish().map(drop)
+            })
+            .context("could not write the output")?;
+            // The process ends right after this run: freeing hundreds of thousands of strings one
+            // by one costs more than a tenth of the run (bench/profile.sh); the OS takes them back.
+            std::mem::forget(all);
+            outcome
+        };
+        progress.finish();
+        dest.commit()?;
+        // `--out -` and the names of standard output are the terminal itself: nothing to sum up.
+        let to_file = || Target::resolve(self.out).is_ok_and(|target| target != Target::Stdout);
+        if let Some(out) = self.out.filter(|_| self.progress && to_file()) {
+            notice(&progress::summary(outcome.written, self.noun, out));
+        }
+        Ok(outcome)
+    }
+}
