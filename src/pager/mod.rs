@@ -260,8 +260,9 @@ mod tests {
     use super::*;
     use crate::exit::classify;
 
+    /// A record whose key is its number; the prefetch tests use it too.
     #[derive(Debug, Clone, PartialEq, Hash)]
-    struct Rec(u64);
+    pub(super) struct Rec(pub(super) u64);
     impl Keyed for Rec {
         type Key<'a> = u64;
         fn key(&self) -> Option<u64> {

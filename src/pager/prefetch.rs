@@ -251,16 +251,8 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use super::super::Want;
+    use super::super::tests::Rec;
     use super::*;
-
-    #[derive(Debug, Clone, PartialEq, Hash)]
-    struct Rec(u64);
-    impl Keyed for Rec {
-        type Key<'a> = u64;
-        fn key(&self) -> Option<u64> {
-            Some(self.0)
-        }
-    }
 
     fn plan(want: Want, page_size: u64) -> Plan {
         Plan { offset: 0, want, page_size, noun: "records" }

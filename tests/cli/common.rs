@@ -125,15 +125,16 @@ pub fn raw_server(serve: impl Fn(std::net::TcpStream, usize) + Send + Sync + 'st
     format!("http://127.0.0.1:{port}/v2.0")
 }
 
-/// Reads one HTTP request from `stream` and returns its JSON body.
-pub fn read_request(stream: &mut std::net::TcpStream) -> Value {
+/// Reads one HTTP request from `stream` and returns its body as sent (`None` when the connection
+/// closed before a whole head arrived).
+pub fn read_request_body(stream: &mut std::net::TcpStream) -> Option<Vec<u8>> {
     use std::io::{BufRead, Read};
     let mut reader = std::io::BufReader::new(stream);
     let mut length = 0;
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return Value::Null;
+            return None;
         }
         if line.trim().is_empty() {
             break;
@@ -146,5 +147,20 @@ pub fn read_request(stream: &mut std::net::TcpStream) -> Value {
     }
     let mut body = vec![0; length];
     reader.read_exact(&mut body).unwrap();
-    serde_json::from_slice(&body).unwrap_or(Value::Null)
+    Some(body)
+}
+
+/// Reads one HTTP request from `stream` and returns its JSON body.
+pub fn read_request(stream: &mut std::net::TcpStream) -> Value {
+    read_request_body(stream).and_then(|body| serde_json::from_slice(&body).ok()).unwrap_or(Value::Null)
+}
+
+/// Runs funnels against `endpoint` with `args`: exit code, stdout and stderr; fails the test if the
+/// token shows in either.
+pub fn run(endpoint: &str, args: &[&str]) -> (Option<i32>, String, String) {
+    let (mut cmd, _home) = funnels(endpoint);
+    let out = cmd.args(args).output().unwrap();
+    let (stdout, stderr) = texts(&out);
+    assert!(!stdout.contains(CANARY) && !stderr.contains(CANARY), "the token leaked");
+    (out.status.code(), stdout, stderr)
 }

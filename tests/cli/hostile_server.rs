@@ -127,15 +127,6 @@ fn counting_server(answer: impl Fn(&Value) -> Answer + Send + Sync + 'static) ->
     (endpoint, seen)
 }
 
-/// Runs funnels against `endpoint`; checks that the token never leaks.
-fn run(endpoint: &str, args: &[&str]) -> (Option<i32>, String, String) {
-    let (mut cmd, _home) = funnels(endpoint);
-    let out = cmd.args(args).output().unwrap();
-    let (stdout, stderr) = texts(&out);
-    assert!(!stdout.contains(CANARY) && !stderr.contains(CANARY), "the token leaked");
-    (out.status.code(), stdout, stderr)
-}
-
 fn minute_exceeded(request: &Value, reset: &Value) -> Answer {
     error(
         request,

@@ -434,28 +434,11 @@ fn all_users_ignores_a_user_id_from_the_environment_or_the_profile() {
 
 /// A server that answers every request with one funnel and records the raw request bodies.
 fn recording_server() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
-    use std::io::{BufRead, BufReader, Read, Write};
+    use std::io::Write;
     let bodies = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = std::sync::Arc::clone(&bodies);
     let url = raw_server(move |mut stream, _| {
-        let mut reader = BufReader::new(stream.try_clone().unwrap());
-        let mut length = 0;
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            if line.trim().is_empty() {
-                break;
-            }
-            if let Some((name, value)) = line.split_once(':') {
-                if name.eq_ignore_ascii_case("content-length") {
-                    length = value.trim().parse().unwrap_or(0);
-                }
-            }
-        }
-        let mut body = vec![0; length];
-        reader.read_exact(&mut body).unwrap();
+        let Some(body) = read_request_body(&mut stream) else { return };
         let text = String::from_utf8(body).unwrap();
         // The id by hand: a 10 000-deep body is beyond what a `Value` parse accepts.
         let id: Value = text

@@ -8,14 +8,6 @@ use serde_json::json;
 
 use crate::common::*;
 
-fn run(endpoint: &str, args: &[&str]) -> (Option<i32>, String, String) {
-    let (mut cmd, _home) = funnels(endpoint);
-    let out = cmd.args(args).output().unwrap();
-    let (stdout, stderr) = texts(&out);
-    assert!(!stdout.contains(CANARY) && !stderr.contains(CANARY), "the token leaked");
-    (out.status.code(), stdout, stderr)
-}
-
 #[test]
 fn transient_failures_are_retried_then_succeed() {
     for status in [502, 503] {

@@ -53,14 +53,6 @@ fn scripted(answers: Vec<Value>) -> (String, Received) {
     (endpoint, received)
 }
 
-fn run(endpoint: &str, args: &[&str]) -> (Option<i32>, String, String) {
-    let (mut cmd, _home) = funnels(endpoint);
-    let out = cmd.args(args).output().unwrap();
-    let (stdout, stderr) = texts(&out);
-    assert!(!stdout.contains(CANARY) && !stderr.contains(CANARY), "the token leaked");
-    (out.status.code(), stdout, stderr)
-}
-
 /// Day, hour and minute windows with room left, as real answers of other methods carry them.
 fn three_windows() -> Value {
     json!({"day_limit": 3500, "day_remaining": 3305, "day_reset": 35139,
