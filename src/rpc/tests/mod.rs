@@ -1,6 +1,6 @@
-//! `rpc`'s tests, split like the code (one file per concern, beside nothing but its namesake), and
-//! the helpers they share: a client built for tests, a log it can read back, and answers that echo
-//! the request's id.
+//! `rpc`'s tests, split like the code (`tests/client.rs` tests `client.rs`, and so on), and the
+//! helpers they share: a client built for tests, a log it can read back, and answers that echo the
+//! request's id.
 //!
 //! The client runs against mockito servers and raw sockets on 127.0.0.1. Every client is built with
 //! no proxy and tiny backoff and wait units, so tests neither read the process environment nor
