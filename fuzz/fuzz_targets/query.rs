@@ -6,7 +6,8 @@
 //! accepted sort keys and fields are known to the schema, allowed there and never repeated.
 #![no_main]
 
-use funnels::query::{self, FUNNELS, Schema, USERS};
+use funnels::model::{FUNNELS, Schema, USERS};
+use funnels::query::{self, Filter};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
@@ -23,9 +24,12 @@ fuzz_target!(|data: &[u8]| {
     // `-` and `@FILE` read stdin and files; everything else is parsed as given.
     if text != "-"
         && !text.starts_with('@')
-        && let Ok(value) = query::parse_filter_json(text, || unreachable!("stdin is read only for `-`"))
+        && let Ok(filter) = query::parse_filter_json(text, |_| unreachable!("stdin and files are read only for `-` and `@`"))
     {
-        assert!(value.is_object(), "--filter-json accepted a non-object: {value}");
+        let Filter::Raw(raw) = &filter else { panic!("--filter-json gave a built filter") };
+        let sent = serde_json::to_string(&filter).expect("a raw filter serializes");
+        assert_eq!(sent, raw.get(), "--filter-json was not sent as given");
+        assert!(raw.get().starts_with('{'), "--filter-json accepted a non-object: {}", raw.get());
     }
 });
 

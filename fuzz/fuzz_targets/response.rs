@@ -60,6 +60,6 @@ fn shown(error: &RpcError) {
     let text = error.to_string();
     assert!(!text.contains(TOKEN), "the token leaked into an error: {text}");
     if let RpcError::Api(api) = error {
-        let _ = api.metadata.as_ref().map(|m| (m.total_items, m.limits));
+        let _ = api.metadata.as_ref().map(|m| (m.total_items, m.limits.clone()));
     }
 }
