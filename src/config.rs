@@ -5,12 +5,18 @@
 //! that a bad value is reported under its own name ("FUNNELS_TIMEOUT") with its range, not under a
 //! flag the user never typed. Every number is range-checked before anything uses it. Facts about the
 //! environment (is stdout a terminal, its width, colour, the proxy variables) are captured once as well.
+//!
+//! Beside this file: `config/endpoint.rs` (the endpoint rule and each platform's URL), `proxy.rs`
+//! (the proxy variables, read once), `terminal.rs` (size and pager command), `profiles.rs` (what
+//! `funnels profiles` reads).
 
+mod endpoint;
+mod profiles;
 mod proxy;
+mod terminal;
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
-use std::net::IpAddr;
 use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -25,7 +31,11 @@ use crate::files;
 use crate::output::pager::Pager;
 use crate::rpc::ClientOptions;
 
+pub use endpoint::{check_endpoint, default_endpoint};
+use endpoint::{host_platform, register_url_credentials};
+pub use profiles::{ProfileSummary, ProfileToken, ProfilesOverview, profiles};
 pub use proxy::ProxyEnv;
+use terminal::{pager_command, terminal_size};
 
 /// Built-in defaults of SPEC §2.
 const DEFAULT_TIMEOUT: u64 = 30;
@@ -43,11 +53,6 @@ const MAX_CONNECT: Duration = Duration::from_secs(10);
 const MAX_BODY: u64 = 256 * 1024 * 1024;
 /// A run shorter than this shows no progress line (SPEC §2: "more than about a second").
 const PROGRESS_AFTER: Duration = Duration::from_secs(1);
-/// The size assumed for a terminal that reports none (`script`, some `docker exec -t`, serial
-/// consoles report 0×0) and has no `COLUMNS`/`LINES` either: the classic VT100 screen.
-const FALLBACK_SIZE: (u16, u16) = (80, 24);
-/// The pager used when neither `FUNNELS_PAGER` nor `PAGER` is set, as git does.
-const DEFAULT_PAGER: &str = "less -FRX";
 
 /// Everything the commands need to know, settled.
 #[derive(Debug)]
@@ -320,52 +325,6 @@ impl Settings {
     }
 }
 
-/// The terminal's size behind standard output as (columns, rows). A terminal that reports 0 for
-/// either (`script`, some `docker exec -t`, serial consoles) gets `COLUMNS` or `LINES` from the
-/// environment instead, then 80×24: a table fitted to a width of 0 had one character per column.
-fn terminal_size(env: &dyn Fn(&str) -> Option<String>) -> (u16, u16) {
-    #[cfg(unix)]
-    let reported = rustix::termios::tcgetwinsize(std::io::stdout()).map_or((0, 0), |size| (size.ws_col, size.ws_row));
-    #[cfg(not(unix))]
-    let reported = (comfy_table::Table::new().width().unwrap_or(0), 0);
-    size_or_fallback(reported, env)
-}
-
-/// `reported` with each 0 replaced by its variable (a whole number ≥ 1), else by [`FALLBACK_SIZE`].
-fn size_or_fallback((columns, rows): (u16, u16), env: &dyn Fn(&str) -> Option<String>) -> (u16, u16) {
-    let pick = |reported: u16, var: &str, fallback: u16| match reported {
-        0 => env(var).and_then(|v| v.trim().parse::<u16>().ok()).filter(|&n| n > 0).unwrap_or(fallback),
-        n => n,
-    };
-    (pick(columns, "COLUMNS", FALLBACK_SIZE.0), pick(rows, "LINES", FALLBACK_SIZE.1))
-}
-
-/// The pager command (SPEC §2): `FUNNELS_PAGER`, else `PAGER`, else `less -FRX` when `less` is on
-/// the `PATH`. The first variable that is set decides: set but empty (or blank), it turns paging
-/// off, as git's `GIT_PAGER` and `PAGER` do.
-fn pager_command(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
-    for name in ["FUNNELS_PAGER", "PAGER"] {
-        if let Some(value) = env(name) {
-            let value = value.trim();
-            return (!value.is_empty()).then(|| value.to_owned());
-        }
-    }
-    let path = env("PATH")?;
-    std::env::split_paths(&path).any(|dir| is_executable(&dir.join("less"))).then(|| DEFAULT_PAGER.to_owned())
-}
-
-fn is_executable(path: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
-    }
-    #[cfg(not(unix))]
-    {
-        path.with_extension("exe").is_file()
-    }
-}
-
 /// A numeric profile key, as written in the file.
 fn profile_value(profile: &Profile, key: &str) -> Option<i64> {
     match key {
@@ -475,81 +434,6 @@ fn profile_in_force(
     Err(failure.into())
 }
 
-/// What `funnels profiles` shows (SPEC §4): the config file and its profiles, read without
-/// needing a token or a valid choice of profile.
-#[derive(Debug)]
-pub struct ProfilesOverview {
-    /// The config file read, or where one would be read from (`None`: no home folder known).
-    pub path: Option<PathBuf>,
-    /// Whether that file exists and was read.
-    pub found: bool,
-    /// The profile asked for and why; it may name a profile the file does not define.
-    pub chosen: Option<(String, ProfileChoice)>,
-    /// The profiles, by name.
-    pub profiles: Vec<ProfileSummary>,
-}
-
-/// One profile as written, with the platform's defaults filled in.
-#[derive(Debug)]
-pub struct ProfileSummary {
-    pub name: String,
-    pub platform: Platform,
-    /// The profile's `endpoint`, else its platform's URL.
-    pub endpoint: String,
-    /// As written (checked only when the profile is used).
-    pub user_id: Option<i64>,
-    pub token: ProfileToken,
-}
-
-/// Where a profile's token comes from (never the token itself).
-#[derive(Debug, PartialEq, Eq)]
-pub enum ProfileToken {
-    /// The profile's `token` key.
-    InConfig,
-    /// The profile's `token_file` (`~` expanded).
-    File(PathBuf),
-    /// The session `funnels login` stored for it.
-    Session(PathBuf),
-    /// None of these: the environment or a flag must give one.
-    None,
-}
-
-/// Reads the config file for `funnels profiles`. Only a broken file (or a missing one named by
-/// `--config`/`FUNNELS_CONFIG`) is an error; no token and no chosen profile never are.
-pub fn profiles(args: &GlobalArgs) -> anyhow::Result<ProfilesOverview> {
-    let home = Xdg::new().ok();
-    let loaded = load_config(args, home.as_ref(), knob_ms("FUNNELS_PIPE_WAIT_MS", files::PIPE_WAIT))?;
-    let sessions = home.as_ref().and_then(Xdg::state_dir).map(|d| d.join("funnels"));
-    let profiles = loaded
-        .file
-        .profiles
-        .iter()
-        .map(|(name, profile)| {
-            let platform = profile.platform.unwrap_or(Platform::Comagic);
-            let session = sessions.as_ref().map(|d| d.join(format!("{name}.json"))).filter(|p| p.exists());
-            let token = match (&profile.token, &profile.token_file, session) {
-                (Some(_), _, _) => ProfileToken::InConfig,
-                (None, Some(file), _) => ProfileToken::File(expand_home(file, home.as_ref())),
-                (None, None, Some(session)) => ProfileToken::Session(session),
-                (None, None, None) => ProfileToken::None,
-            };
-            ProfileSummary {
-                name: name.clone(),
-                platform,
-                endpoint: profile.endpoint.clone().unwrap_or_else(|| default_endpoint(platform).to_owned()),
-                user_id: profile.user_id,
-                token,
-            }
-        })
-        .collect();
-    Ok(ProfilesOverview {
-        found: loaded.path.is_some(),
-        path: loaded.path.or(loaded.candidate),
-        chosen: choose_profile(args, &loaded.file),
-        profiles,
-    })
-}
-
 /// Reads and parses the config file; a missing default file is fine, a missing named one is not.
 fn read_config(path: &Path, explicit: bool, quiet: bool, wait: Duration) -> anyhow::Result<Option<ConfigFile>> {
     let (text, shared) = match files::read_file(path, wait) {
@@ -601,65 +485,9 @@ fn expand_home(path: &Path, home: Option<&Xdg>) -> PathBuf {
     }
 }
 
-/// Credentials inside the endpoint URL (`https://user:pass@host/…`) are secrets like the token: the
-/// URL itself is shown with `***@` wherever it is printed, and registering them hides them too where
-/// a server echoes them on their own.
-fn register_url_credentials(url: &str) {
-    let Some((_, rest)) = url.split_once("://") else { return };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if let Some((userinfo, _host)) = authority.rsplit_once('@') {
-        crate::redact::register(userinfo);
-        if let Some((user, password)) = userinfo.split_once(':') {
-            crate::redact::register(user);
-            crate::redact::register(password);
-        }
-    }
-}
-
-/// The API host of each platform (API.md §1).
-pub fn default_endpoint(platform: Platform) -> &'static str {
-    match platform {
-        Platform::Comagic => "https://dataapi.comagic.ru/v2.0",
-        Platform::Uis => "https://dataapi.uiscom.ru/v2.0",
-        Platform::Callgear => "https://dataapi.callgear.com/v2.0",
-    }
-}
-
-/// The endpoint rule: `https://` only; `http://` only for loopback hosts.
-pub fn check_endpoint(url: &str) -> Result<String, String> {
-    let uri: ureq::http::Uri = url.parse().map_err(|_| format!("endpoint `{url}` is not a valid URL"))?;
-    let host = uri.host().ok_or_else(|| format!("endpoint `{url}` has no host"))?;
-    match uri.scheme_str() {
-        Some("https") => Ok(url.to_owned()),
-        Some("http") if is_loopback(host) => Ok(url.to_owned()),
-        Some("http") => Err(format!(
-            "endpoint `{url}` uses http:// to a remote host; use https:// (http is allowed only for localhost)"
-        )),
-        _ => Err(format!("endpoint `{url}` must start with https://")),
-    }
-}
-
-/// The vendor whose API host `endpoint` names (API.md §1), whatever its scheme, port or path.
-fn host_platform(endpoint: &str) -> Option<Platform> {
-    let uri: ureq::http::Uri = endpoint.parse().ok()?;
-    // Host names are case-insensitive, and a trailing dot names the same host.
-    let host = uri.host()?.trim_end_matches('.');
-    [Platform::Comagic, Platform::Uis, Platform::Callgear].into_iter().find(|&platform| {
-        default_endpoint(platform)
-            .parse::<ureq::http::Uri>()
-            .ok()
-            .and_then(|vendor| vendor.host().map(|vendor| vendor.eq_ignore_ascii_case(host)))
-            .unwrap_or(false)
-    })
-}
-
-fn is_loopback(host: &str) -> bool {
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    bare.eq_ignore_ascii_case("localhost") || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
-
 #[cfg(test)]
 mod tests {
+    use super::terminal::{DEFAULT_PAGER, size_or_fallback};
     use super::*;
 
     #[test]
