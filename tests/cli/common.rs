@@ -125,29 +125,13 @@ pub fn raw_server(serve: impl Fn(std::net::TcpStream, usize) + Send + Sync + 'st
     format!("http://127.0.0.1:{port}/v2.0")
 }
 
+#[path = "../support/loopback.rs"]
+mod loopback;
+
 /// Reads one HTTP request from `stream` and returns its body as sent (`None` when the connection
-/// closed before a whole head arrived).
+/// closed before a whole request arrived).
 pub fn read_request_body(stream: &mut std::net::TcpStream) -> Option<Vec<u8>> {
-    use std::io::{BufRead, Read};
-    let mut reader = std::io::BufReader::new(stream);
-    let mut length = 0;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return None;
-        }
-        if line.trim().is_empty() {
-            break;
-        }
-        if let Some((name, value)) = line.split_once(':') {
-            if name.eq_ignore_ascii_case("content-length") {
-                length = value.trim().parse().unwrap_or(0);
-            }
-        }
-    }
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).unwrap();
-    Some(body)
+    loopback::read_request_body(&mut std::io::BufReader::new(stream))
 }
 
 /// Reads one HTTP request from `stream` and returns its JSON body.

@@ -1,7 +1,7 @@
 //! The exchange itself: one kept-alive connection, no redirects, the proxy given and no other, bodies
 //! capped before and while reading (gzip after decoding), timeouts, and refused connections.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -10,6 +10,9 @@ use mockito::{Matcher, Server};
 use serde_json::Value;
 
 use super::*;
+
+#[path = "../../../tests/support/loopback.rs"]
+mod loopback;
 use crate::rpc::transport::{FIRST_RESERVE, fill};
 use crate::rpc::{Client, ClientOptions, RpcError};
 
@@ -35,19 +38,7 @@ fn raw_server(respond: impl FnOnce(TcpStream) + Send + 'static) -> String {
     let address = listener.local_addr().unwrap();
     thread::spawn(move || {
         let (stream, _) = listener.accept().unwrap();
-        let mut reader = BufReader::new(stream.try_clone().unwrap());
-        let mut length = 0;
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                break;
-            }
-            if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                length = value.trim().parse().unwrap();
-            }
-        }
-        let mut body = vec![0; length];
-        let _ = reader.read_exact(&mut body);
+        let _ = loopback::read_request_body(&mut BufReader::new(stream.try_clone().unwrap()));
         respond(stream);
     });
     format!("http://{address}/v2.0")
@@ -76,21 +67,7 @@ fn all_calls_share_one_connection() {
         let mut reader = BufReader::new(stream.try_clone().unwrap());
         let mut writer = stream;
         loop {
-            let mut length = 0;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                    return;
-                }
-                if line == "\r\n" {
-                    break;
-                }
-                if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = value.trim().parse().unwrap();
-                }
-            }
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).unwrap();
+            let Some(body) = loopback::read_request_body(&mut reader) else { return };
             let sent: Value = serde_json::from_slice(&body).unwrap();
             let answer = format!(r#"{{"jsonrpc":"2.0","id":{},"result":{{"data":[]}}}}"#, sent["id"]);
             let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", answer.len());
