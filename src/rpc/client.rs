@@ -20,6 +20,7 @@ use super::ClientOptions;
 use super::cancel::Cancel;
 use super::envelope::{Payload, Reply, Request, interpret};
 use super::error::{ApiError, FailedAttempt, RpcError, format_reset};
+use super::gate::Gate;
 use super::log::{format_millis, redacted_body, request_summary, verbose_line};
 use super::transport::{Answer, Transport};
 use crate::model::{Limits, Metadata, Reading, WindowType};
@@ -67,6 +68,8 @@ pub struct Client {
     deprecation_warned: bool,
     /// Told of quota waits; a fork shares its run's.
     observer: Option<Arc<dyn Observer>>,
+    /// Admits this client's and its forks' attempts (`--parallel`, SPEC §7); a fork shares its run's.
+    gate: Arc<Gate>,
 }
 
 impl fmt::Debug for Client {
@@ -94,6 +97,7 @@ impl Client {
             cancel: Cancel::default(),
             deprecation_warned: false,
             observer: None,
+            gate: Arc::new(Gate::default()),
         }
     }
 
@@ -114,7 +118,14 @@ impl Client {
             cancel: cancel.clone(),
             deprecation_warned: true,
             observer: self.observer.clone(),
+            gate: Arc::clone(&self.gate),
         }
+    }
+
+    /// Lets up to `n` attempts of this client and its forks be in flight at once, while the minute
+    /// budget covers them (`--parallel`); 1 until told otherwise.
+    pub fn set_parallel(&self, n: usize) {
+        self.gate.set_limit(n);
     }
 
     /// Sends notices and `-v`/`-vv` lines to `log` instead of stderr.
@@ -309,6 +320,9 @@ impl Client {
         if self.options.verbose > 1 {
             self.log_line(&format!("request: {}", redacted_body(&body)));
         }
+        if !self.gate.enter(&self.cancel) {
+            return Err(FailedAttempt::fatal(RpcError::Cancelled));
+        }
         let started = Instant::now();
         let (status, outcome) = match self.transport.exchange(&body) {
             (status, Ok(answer)) => {
@@ -324,6 +338,7 @@ impl Client {
             Err(FailedAttempt { error: RpcError::Api(api), .. }) => api.limits(),
             Err(_) => None,
         };
+        self.gate.leave(limits.and_then(|limits| self.minute_told(limits)));
         if let Some(limits) = limits {
             self.last_limits.update(limits);
         }
@@ -333,6 +348,14 @@ impl Client {
             self.log_line(&line);
         }
         outcome
+    }
+
+    /// The points an answer's `limits` leave for this minute and how long the minute lasts here
+    /// (its reset, else a whole minute), for the [`Gate`].
+    fn minute_told(&self, limits: &Limits) -> Option<(u64, Duration)> {
+        let remaining = limits.minute_budget()?;
+        let reset = limits.get(&WindowType::Minute).and_then(|w| w.reset).unwrap_or(60);
+        Some((remaining, scale(self.options.wait_unit, reset)))
     }
 
     /// A body read whole → a reply, or a failure marked retryable when it is transient: a gateway
