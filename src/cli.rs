@@ -242,8 +242,8 @@ pub struct ListArgs {
     #[arg(long)]
     pub explode: bool,
 
-    /// Fetch up to N pages concurrently (1-4) when the total is known and the minute budget covers them.
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    /// Requests in flight at once (1-8), pages and with --all-users users, while the minute budget covers them.
+    #[arg(long, value_name = "N", default_value_t = 4)]
     pub parallel: u8,
 
     /// Agent accounts: the funnels of every client user.

@@ -1,20 +1,23 @@
 //! `funnels list --all-users`: the funnels of every client user of an agent account, each record
 //! led by its `user_id` (SPEC §4). The user list comes first (ids only); then each user's funnels,
-//! counted or listed, with `--keep-going` turning a user's failure into a warning and exit 9.
+//! counted or listed, with `--keep-going` turning a user's failure into a warning and exit 9. With
+//! `--parallel` above 1 up to that many users are fetched at once by detached workers, and written
+//! in the order `users` lists them, byte for byte as one after another.
 
 use std::fmt::Write as _;
-use std::sync::Arc;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
-use super::listing;
+use super::listing::{self, ApiPages};
 use super::notice;
 use crate::config::Settings;
 use crate::exit::{Exit, Failure, Scope};
 use crate::model::{CustomerUser, Funnel, USERS, UserFunnel};
-use crate::pager::Outcome;
+use crate::pager::{self, Outcome};
 use crate::progress::Progress;
 use crate::query::Query;
 use crate::redact;
-use crate::rpc::{self, Client};
+use crate::rpc::{self, Cancel, Client};
 
 /// `users --all` with the default sort, asking only for the ids.
 pub fn users_query(settings: &Settings) -> Query {
@@ -89,7 +92,8 @@ impl AllUsers<'_> {
         super::print_count(self.settings, sum).map(drop)
     }
 
-    /// Every user's funnels, each led by its `user_id`, through one output.
+    /// Every user's funnels, each led by its `user_id`, through one output: one user after another
+    /// with `--parallel 1`, else up to `--parallel` users at a time ([`Users`]), in the same order.
     fn list(&self, client: &mut Client, ids: &[i64], skipped: &mut Vec<(i64, String)>) -> anyhow::Result<Outcome> {
         let (settings, query) = (self.settings, self.query);
         let options = listing::output_options(settings, query, self.explode, &[UserFunnel::USER_ID]);
@@ -97,40 +101,112 @@ impl AllUsers<'_> {
             options,
             |line| notice(settings, line),
             |progress, sink| {
-                let mut total = Outcome::default();
-                for (index, &id) in ids.iter().enumerate() {
-                    progress.part(index as u64, ids.len() as u64, "users");
-                    // Without --stream a user's funnels are held back until all its pages arrived,
-                    // so that a skipped user leaves nothing behind.
-                    let mut held: Vec<UserFunnel> = Vec::new();
-                    let result = user_param(id).and_then(|user| {
-                        listing::fetch::<Funnel>(client, query, self.parallel, Some(user), progress, |page| {
-                            let page = page.into_iter().map(|funnel| UserFunnel { user_id: id, funnel });
-                            if query.stream {
-                                sink(page.collect())
-                            } else {
-                                held.extend(page);
-                                Ok(())
-                            }
-                        })
-                    });
-                    match result {
-                        Ok(outcome) => {
-                            if !held.is_empty() {
-                                sink(held)?;
-                            }
-                            add(&mut total, &outcome);
-                        }
-                        Err(err) if self.keep_going => {
-                            let partial = if query.stream { " (its funnels so far were written)" } else { "" };
-                            skipped.push((id, format!("{err:#}{partial}")));
-                        }
-                        Err(err) => return Err(self.failed(id, err)),
+                if self.parallel > 1 && ids.len() > 1 {
+                    client.set_observer(progress.observer());
+                    if let Some(users) = Users::start(self, client, ids) {
+                        return self.collect(users, ids, progress, sink, skipped);
                     }
                 }
-                Ok(total)
+                self.in_turn(client, ids, progress, sink, skipped)
             },
         )
+    }
+
+    /// `--parallel 1`: each user's funnels in turn.
+    fn in_turn(
+        &self,
+        client: &mut Client,
+        ids: &[i64],
+        progress: &Progress,
+        mut sink: impl FnMut(Vec<UserFunnel>) -> anyhow::Result<()>,
+        skipped: &mut Vec<(i64, String)>,
+    ) -> anyhow::Result<Outcome> {
+        let query = self.query;
+        let mut total = Outcome::default();
+        for (index, &id) in ids.iter().enumerate() {
+            progress.part(index as u64, ids.len() as u64, "users");
+            // Without --stream a user's funnels are held back until all its pages arrived,
+            // so that a skipped user leaves nothing behind.
+            let mut held: Vec<UserFunnel> = Vec::new();
+            let result = user_param(id).and_then(|user| {
+                listing::fetch::<Funnel>(client, query, self.parallel, Some(user), progress, |page| {
+                    let page = page.into_iter().map(|funnel| UserFunnel { user_id: id, funnel });
+                    if query.stream {
+                        sink(page.collect())
+                    } else {
+                        held.extend(page);
+                        Ok(())
+                    }
+                })
+            });
+            match result {
+                Ok(outcome) => {
+                    if !held.is_empty() {
+                        sink(held)?;
+                    }
+                    add(&mut total, &outcome);
+                }
+                Err(err) if self.keep_going => {
+                    let partial = if query.stream { " (its funnels so far were written)" } else { "" };
+                    skipped.push((id, format!("{err:#}{partial}")));
+                }
+                Err(err) => return Err(self.failed(id, err)),
+            }
+        }
+        Ok(total)
+    }
+
+    /// The users fetched by [`Users`]' workers, handed to `sink` in the order `users` lists them and
+    /// with the same chunks, skips and notes as [`Self::in_turn`], so the bytes are the same. The
+    /// first fatal failure of any user ends the run at once (the workers are not waited for).
+    fn collect(
+        &self,
+        users: Users,
+        ids: &[i64],
+        progress: &Progress,
+        mut sink: impl FnMut(Vec<UserFunnel>) -> anyhow::Result<()>,
+        skipped: &mut Vec<(i64, String)>,
+    ) -> anyhow::Result<Outcome> {
+        let query = self.query;
+        let mut total = Outcome::default();
+        for (index, &id) in ids.iter().enumerate() {
+            progress.part(index as u64, ids.len() as u64, "users");
+            let done = match users.next(index) {
+                Ok(done) => done,
+                Err((failed, err)) => return Err(self.failed(ids[failed], err)),
+            };
+            let reachable = |outcome: &Outcome| outcome.total.map(|t| query.plan.reachable(t));
+            let told = done.result.as_ref().ok().and_then(reachable);
+            for page in &done.pages {
+                progress.page(page.len() as u64, told);
+            }
+            // With --stream the pages go out as they came (a failed user's so far too); without,
+            // a user's funnels go out whole or, skipped, not at all.
+            let held: Vec<UserFunnel> = if query.stream {
+                for page in done.pages {
+                    sink(page)?;
+                }
+                Vec::new()
+            } else {
+                done.pages.concat()
+            };
+            match done.result {
+                Ok(outcome) => {
+                    if !held.is_empty() {
+                        sink(held)?;
+                    }
+                    add(&mut total, &outcome);
+                }
+                Err(err) => {
+                    // Only with --keep-going does a worker hand a failure here.
+                    let partial = if query.stream { " (its funnels so far were written)" } else { "" };
+                    skipped.push((id, format!("{err:#}{partial}")));
+                }
+            }
+        }
+        // Every user is written: the workers have nothing left to do.
+        drop(users);
+        Ok(total)
     }
 
     /// A user's failure that ends the run, explained for that user.
@@ -154,4 +230,159 @@ fn user_param(id: i64) -> anyhow::Result<u64> {
     u64::try_from(id).map_err(|_| {
         Failure::new(Exit::Network, format!("malformed response: get.customer_users listed the user id {id}")).into()
     })
+}
+
+/// One user's funnels as a worker fetched them: its pages (those before a failure too) and how the
+/// fetch ended.
+struct Done {
+    pages: Vec<Vec<UserFunnel>>,
+    result: anyhow::Result<Outcome>,
+}
+
+/// Detached workers fetching users' funnels, up to `--parallel` users ahead of the one being
+/// written, each on a fork of the client (so every request passes the run's one gate). Dropping it
+/// cancels them: no new request starts, and nothing waits for those in flight (SPEC §7).
+struct Users {
+    shared: Arc<Shared>,
+    cancel: Cancel,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    moved: Condvar,
+}
+
+struct State {
+    /// The next user a worker takes.
+    next: usize,
+    /// The user being written; workers take users only within `window` of it.
+    writing: usize,
+    done: Vec<Option<Done>>,
+    /// Without --keep-going: the first failure of any user, which ends the run.
+    fatal: Option<(usize, anyhow::Error)>,
+    stopped: bool,
+}
+
+impl Users {
+    /// Starts `--parallel` workers; `None` when no thread could start (the run goes in turn).
+    fn start(run: &AllUsers<'_>, client: &Client, ids: &[i64]) -> Option<Users> {
+        let window = run.parallel;
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                next: 0,
+                writing: 0,
+                done: ids.iter().map(|_| None).collect(),
+                fatal: None,
+                stopped: false,
+            }),
+            moved: Condvar::new(),
+        });
+        let cancel = Cancel::default();
+        let ids: Arc<[i64]> = ids.into();
+        let mut started = 0;
+        for _ in 0..window.min(ids.len()) {
+            let (shared, ids, cancel_all) = (Arc::clone(&shared), Arc::clone(&ids), cancel.clone());
+            let mut client = client.fork(&cancel);
+            let query = Arc::clone(run.query);
+            let (parallel, keep_going) = (run.parallel, run.keep_going);
+            let worker = std::thread::Builder::new().name("user".to_owned()).spawn(move || {
+                while let Some(index) = shared.take(window) {
+                    let id = ids[index];
+                    let mut pages = Vec::new();
+                    let result = catch_unwind(AssertUnwindSafe(|| {
+                        let user = user_param(id)?;
+                        let progress = Progress::off();
+                        let mut source =
+                            ApiPages { client: &mut client, query: &query, user_id: Some(user), progress: &progress };
+                        pager::run_ahead(&query.plan, parallel, &mut source, |page: Vec<Funnel>| {
+                            pages.push(page.into_iter().map(|funnel| UserFunnel { user_id: id, funnel }).collect());
+                            Ok(())
+                        })
+                    }))
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("a user worker failed unexpectedly")));
+                    if !shared.finish(index, Done { pages, result }, keep_going, &cancel_all) {
+                        return;
+                    }
+                }
+            });
+            started += usize::from(worker.is_ok());
+        }
+        let users = Users { shared, cancel };
+        (started > 0).then_some(users)
+    }
+
+    /// User `index`'s funnels once fetched, or the run's fatal failure (with its user's index) as
+    /// soon as there is one.
+    fn next(&self, index: usize) -> Result<Done, (usize, anyhow::Error)> {
+        let mut state = self.shared.lock();
+        state.writing = index;
+        self.shared.moved.notify_all();
+        loop {
+            if let Some(fatal) = state.fatal.take() {
+                return Err(fatal);
+            }
+            if let Some(done) = state.done[index].take() {
+                return Ok(done);
+            }
+            state = self.shared.moved.wait(state).unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+}
+
+impl Drop for Users {
+    fn drop(&mut self) {
+        self.shared.lock().stopped = true;
+        self.cancel.cancel();
+        self.shared.moved.notify_all();
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The next user to fetch, once it is within `window` of the one being written; `None` when
+    /// none is left or the run stopped.
+    fn take(&self, window: usize) -> Option<usize> {
+        let mut state = self.lock();
+        loop {
+            if state.stopped || state.fatal.is_some() || state.next >= state.done.len() {
+                return None;
+            }
+            if state.next < state.writing + window {
+                state.next += 1;
+                return Some(state.next - 1);
+            }
+            state = self.moved.wait(state).unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    /// Stores a user's funnels; without `keep_going` a failure (the first one only) stops every
+    /// worker instead. False when the worker should stop.
+    fn finish(&self, index: usize, done: Done, keep_going: bool, cancel: &Cancel) -> bool {
+        let mut state = self.lock();
+        if state.stopped {
+            return false;
+        }
+        let going_on = match done.result {
+            Err(err) if !keep_going => {
+                if state.fatal.is_none() {
+                    state.fatal = Some((index, err));
+                }
+                state.stopped = true;
+                false
+            }
+            _ => {
+                state.done[index] = Some(done);
+                true
+            }
+        };
+        drop(state);
+        if !going_on {
+            cancel.cancel();
+        }
+        self.moved.notify_all();
+        going_on
+    }
 }

@@ -15,8 +15,8 @@ pub fn run(settings: &Settings, args: &ListArgs) -> anyhow::Result<Exit> {
     let query = Query::from_args(&args.query, &FUNNELS, &settings.query_context())?;
     review_filters(settings, &args.query.filter, &FUNNELS)?;
     check_explode(args.explode, &query)?;
-    if !(1..=4).contains(&args.parallel) {
-        return Err(exit::usage(format!("--parallel must be 1..=4, not {}", args.parallel)));
+    if !(1..=8).contains(&args.parallel) {
+        return Err(exit::usage(format!("--parallel must be 1..=8, not {}", args.parallel)));
     }
     let parallel = usize::from(args.parallel);
     // Only a --user-id typed on this command line contradicts --all-users; one from
@@ -32,6 +32,7 @@ pub fn run(settings: &Settings, args: &ListArgs) -> anyhow::Result<Exit> {
     }
     let query = Arc::new(query);
     let (mut client, token) = super::connect(settings)?;
+    client.set_parallel(parallel);
     let session_key = token.source.is_session();
     if args.all_users {
         let run = AllUsers {

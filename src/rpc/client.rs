@@ -10,8 +10,8 @@
 
 use std::fmt;
 use std::io::{self, Write};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -20,6 +20,7 @@ use super::ClientOptions;
 use super::cancel::Cancel;
 use super::envelope::{Payload, Reply, Request, interpret};
 use super::error::{ApiError, FailedAttempt, RpcError, format_reset};
+use super::gate::{Admit, Gate};
 use super::log::{format_millis, redacted_body, request_summary, verbose_line};
 use super::transport::{Answer, Transport};
 use crate::model::{Limits, Metadata, Reading, WindowType};
@@ -61,12 +62,14 @@ pub struct Client {
     spent_due: Vec<Spent>,
     /// Seconds this client and its forks spent waiting for windows to reset, against `max_wait`
     /// (SPEC §7: one budget for the whole run, shared by all workers).
-    quota_waited: Arc<AtomicU64>,
+    quota_waited: Arc<Mutex<QuotaClock>>,
     /// Checked before every attempt and during every sleep; a fork shares its run's.
     cancel: Cancel,
     deprecation_warned: bool,
     /// Told of quota waits; a fork shares its run's.
     observer: Option<Arc<dyn Observer>>,
+    /// Admits this client's and its forks' attempts (`--parallel`, SPEC §7); a fork shares its run's.
+    gate: Arc<Gate>,
 }
 
 impl fmt::Debug for Client {
@@ -90,10 +93,11 @@ impl Client {
             sent: Arc::new(AtomicU64::new(0)),
             last_limits: Limits::default(),
             spent_due: Vec::new(),
-            quota_waited: Arc::new(AtomicU64::new(0)),
+            quota_waited: Arc::default(),
             cancel: Cancel::default(),
             deprecation_warned: false,
             observer: None,
+            gate: Arc::new(Gate::default()),
         }
     }
 
@@ -114,7 +118,14 @@ impl Client {
             cancel: cancel.clone(),
             deprecation_warned: true,
             observer: self.observer.clone(),
+            gate: Arc::clone(&self.gate),
         }
+    }
+
+    /// Lets up to `n` attempts of this client and its forks be in flight at once, while the minute
+    /// budget covers them (`--parallel`); 1 until told otherwise.
+    pub fn set_parallel(&self, n: usize) {
+        self.gate.set_limit(n);
     }
 
     /// Sends notices and `-v`/`-vv` lines to `log` instead of stderr.
@@ -152,8 +163,19 @@ impl Client {
         let summary = if self.options.verbose > 0 { request_summary(method, params) } else { String::new() };
         let mut retries = 0;
         loop {
-            if self.cancel.is_cancelled() {
-                return Err(RpcError::Cancelled);
+            match self.gate.enter(&self.cancel) {
+                Admit::Go => {}
+                Admit::Cancelled => return Err(RpcError::Cancelled),
+                Admit::Spent(reset) => {
+                    // Another worker's answer left no minute points: the same rule as for this
+                    // client's own last answer, before asking.
+                    let minute = [Spent { window: WindowType::Minute, reset: Some(reset) }];
+                    match self.wait_for_windows(&minute) {
+                        Ok(()) => continue,
+                        Err(Stop::Cancelled) => return Err(RpcError::Cancelled),
+                        Err(Stop::Beyond { window, note }) => return Err(spent_before_asking(window, note)),
+                    }
+                }
             }
             let failure = match self.attempt::<P, T>(method, params, &summary) {
                 Ok(reply) => {
@@ -219,15 +241,31 @@ impl Client {
         ceiling.mul_f64(fastrand::f64())
     }
 
-    /// Takes `seconds` from the run's quota-wait budget when they fit in `max_wait`, atomically so
-    /// that workers waiting at once cannot overdraw it together.
-    fn reserve_quota_wait(&self, seconds: u64) -> bool {
+    /// Takes a wait of `seconds` (lasting `lasts` here) from the run's quota-wait budget when it
+    /// fits in `max_wait`, under one lock so that workers waiting at once cannot overdraw it
+    /// together. The budget is wall-clock time (SPEC §7): the part of the wait that overlaps a
+    /// wait another worker already counted is not counted again.
+    fn reserve_quota_wait(&self, seconds: u64, lasts: Duration) -> bool {
         let max = self.options.max_wait.as_secs();
-        self.quota_waited
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |waited| {
-                waited.checked_add(seconds).filter(|&total| total <= max)
-            })
-            .is_ok()
+        let mut clock = self.quota_waited.lock().unwrap_or_else(PoisonError::into_inner);
+        let now = Instant::now();
+        let overlap = match clock.until {
+            Some(until) if until > now && !lasts.is_zero() => {
+                let part = (until - now).min(lasts).as_secs_f64() / lasts.as_secs_f64();
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+                let covered = (part * seconds as f64).floor() as u64;
+                covered.min(seconds)
+            }
+            _ => 0,
+        };
+        let Some(total) = clock.waited.checked_add(seconds - overlap).filter(|&total| total <= max) else {
+            return false;
+        };
+        clock.waited = total;
+        if let Some(end) = now.checked_add(lasts) {
+            clock.until = Some(clock.until.map_or(end, |until| until.max(end)));
+        }
+        true
     }
 
     /// The one wait-or-fail rule for used-up windows (SPEC §7), after a `limit_exceeded` and before
@@ -253,16 +291,17 @@ impl Client {
             let note = "the API did not say which window is used up".to_owned();
             return Err(Stop::Beyond { window: None, note });
         };
-        if !self.reserve_quota_wait(seconds) {
+        let lasts = scale(self.options.wait_unit, seconds);
+        if !self.reserve_quota_wait(seconds, lasts) {
             let resets = window.reset.map_or_else(|| "about 1m".to_owned(), format_reset);
             let max = self.options.max_wait.as_secs();
-            let note = match self.quota_waited.load(Ordering::SeqCst) {
+            let waited = self.quota_waited.lock().unwrap_or_else(PoisonError::into_inner).waited;
+            let note = match waited {
                 0 => format!("resets in {resets}, beyond --max-wait {max} s"),
                 waited => format!("resets in {resets}, beyond --max-wait {max} s ({waited} s waited already)"),
             };
             return Err(Stop::Beyond { window: Some(window.window.clone()), note });
         }
-        let lasts = scale(self.options.wait_unit, seconds);
         let shown = self.observer.as_ref().is_some_and(|o| o.quota_wait(window.window.as_str(), seconds, lasts));
         if !shown && !self.options.quiet {
             self.log_line(&format!("{} quota used up; waiting {seconds} s for it to reset", window.window));
@@ -293,7 +332,8 @@ impl Client {
         }
     }
 
-    /// One HTTP exchange with a fresh id, logged at `-v`/`-vv`.
+    /// One HTTP exchange with a fresh id, logged at `-v`/`-vv`; the gate admitted it, and it leaves
+    /// the gate with what its answer told of the minute.
     fn attempt<P: Serialize, T: Payload>(
         &mut self,
         method: &str,
@@ -304,6 +344,7 @@ impl Client {
         self.sent.fetch_add(1, Ordering::Relaxed);
         let id = self.last_id;
         let body = serde_json::to_vec(&Request::new(id, method, self.token.as_deref(), params)).map_err(|e| {
+            self.gate.leave(None);
             FailedAttempt::fatal(RpcError::Transport(format!("could not encode the request for {method}: {e}")))
         })?;
         if self.options.verbose > 1 {
@@ -324,6 +365,7 @@ impl Client {
             Err(FailedAttempt { error: RpcError::Api(api), .. }) => api.limits(),
             Err(_) => None,
         };
+        self.gate.leave(limits.and_then(|limits| self.minute_told(limits)));
         if let Some(limits) = limits {
             self.last_limits.update(limits);
         }
@@ -333,6 +375,14 @@ impl Client {
             self.log_line(&line);
         }
         outcome
+    }
+
+    /// The points an answer's `limits` leave for this minute and how long the minute lasts here
+    /// (its reset, else a whole minute), for the [`Gate`].
+    fn minute_told(&self, limits: &Limits) -> Option<(u64, u64, Duration)> {
+        let remaining = limits.minute_budget()?;
+        let reset = limits.get(&WindowType::Minute).and_then(|w| w.reset).unwrap_or(60);
+        Some((remaining, reset, scale(self.options.wait_unit, reset)))
     }
 
     /// A body read whole → a reply, or a failure marked retryable when it is transient: a gateway
@@ -396,6 +446,15 @@ fn spent_in(api: &ApiError) -> Vec<Spent> {
         return vec![Spent { reset: reset(&window), window }];
     }
     api.limits().map(spent_windows).unwrap_or_default()
+}
+
+/// The run's quota waits as wall-clock time, shared by a client and its forks.
+#[derive(Debug, Default)]
+struct QuotaClock {
+    /// Server seconds counted against `max_wait` so far.
+    waited: u64,
+    /// When the latest wait counted ends.
+    until: Option<Instant>,
 }
 
 /// Why the wait-or-fail rule did not wait.

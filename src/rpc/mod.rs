@@ -17,12 +17,14 @@
 //! - `transport`: one HTTP exchange over the agent, the body read under its size cap, and what a
 //!   transport failure says;
 //! - `cancel`: the shared "stop now" of one run's clients;
+//! - `gate`: how many of one run's attempts may be in flight (`--parallel` within the minute budget);
 //! - `client`: the [`Client`] and its call loop — retries, backoff, quota waits, the observer.
 
 mod cancel;
 mod client;
 mod envelope;
 mod error;
+mod gate;
 mod log;
 mod transport;
 

@@ -22,7 +22,7 @@ fn usage_errors_exit_2_before_any_request() {
         (&["list", "--all", "--limit", "5"], "--all"),
         (&["list", "--stream", "-o", "json"], "--stream"),
         (&["list", "--filter-json", "[1,2]"], "JSON object"),
-        (&["list", "--parallel", "5"], "--parallel"),
+        (&["list", "--parallel", "9"], "--parallel"),
         (&["list", "--output", "xml"], "xml"),
         (&["users", "--filter", "id=abc"], "abc"),
     ];

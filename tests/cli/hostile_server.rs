@@ -268,7 +268,8 @@ fn keyless_records_from_a_server_ignoring_offset_are_never_repeated() {
     for total in [json!(100), json!(null)] {
         let shown = total.clone();
         let (endpoint, seen) = counting_server(move |request| ok(request, &page(), &metadata(&total)));
-        let (code, stdout, stderr) = run(&endpoint, &["list", "--all", "--page-size", "2", "-o", "ndjson"]);
+        let args = ["list", "--all", "--page-size", "2", "--parallel", "1", "-o", "ndjson"];
+        let (code, stdout, stderr) = run(&endpoint, &args);
         assert_eq!((code, stdout.as_str()), (Some(7), ""), "{shown}: {stderr}");
         assert!(stderr.contains("pagination did not advance"), "{stderr}");
         assert_eq!(seen.requests(), 2, "total {shown}");

@@ -32,7 +32,7 @@ fn failing_second_page() -> (mockito::ServerGuard, mockito::Mock, mockito::Mock)
 fn a_failed_page_leaves_stdout_empty_and_says_how_far_it_got() {
     let (server, _first, second) = failing_second_page();
     let (mut cmd, _home) = funnels(&endpoint(&server));
-    let out = cmd.args(["list", "--all", "--page-size", "10", "-o", "ndjson"]).output().unwrap();
+    let out = cmd.args(["list", "--all", "--page-size", "10", "--parallel", "1", "-o", "ndjson"]).output().unwrap();
     let (stdout, stderr) = texts(&out);
     assert_eq!(out.status.code(), Some(7), "{stderr}");
     assert_eq!(stdout, "");

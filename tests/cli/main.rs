@@ -18,6 +18,7 @@ mod network;
 mod options;
 #[cfg(unix)]
 mod out_targets;
+mod parallel;
 mod platform_filters;
 mod proxies;
 #[cfg(unix)]

@@ -171,7 +171,8 @@ fn empty_limits_keep_the_known_windows() {
         page(1..2, 3, &json!({})),
         json!({"jsonrpc": "2.0", "result": {"data": [funnel(2, 1)], "metadata": {"total_items": 3}}}),
     ]);
-    let (code, stdout, stderr) = run(&endpoint, &["list", "--all", "--page-size", "1", "-v", "-o", "ndjson"]);
+    let (code, stdout, stderr) =
+        run(&endpoint, &["list", "--all", "--page-size", "1", "--parallel", "1", "-v", "-o", "ndjson"]);
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(stdout.lines().count(), 3);
     let points: Vec<&str> = stderr.lines().map(|l| l.rsplit_once(", points left ").map_or("", |(_, p)| p)).collect();

@@ -54,8 +54,10 @@ fn a_slow_run_shows_a_progress_line_that_is_erased_before_the_table() {
     let sandbox = Sandbox::start_with(&["--funnels", "500", "--latency-ms", "150"], Stdio::null());
     let (mut cmd, _home) = std_funnels(&sandbox.endpoint);
     cmd.env("FUNNELS_TOKEN", "demo").env("FUNNELS_PROGRESS_AFTER_MS", "100");
-    let screen =
-        on_terminal(&cmd, r#""$FUNNELS" list --all --page-size 100 --fields ext_id,name --no-pager --color never"#);
+    let screen = on_terminal(
+        &cmd,
+        r#""$FUNNELS" list --all --page-size 100 --parallel 1 --fields ext_id,name --no-pager --color never"#,
+    );
     let table = screen.find('┌').unwrap_or_else(|| panic!("no table: {screen:?}"));
     let (before, after) = screen.split_at(table);
     assert!(before.starts_with("funnels: "), "{screen:?}");
@@ -66,7 +68,7 @@ fn a_slow_run_shows_a_progress_line_that_is_erased_before_the_table() {
     assert_eq!(after.lines().filter(|l| l.contains(" ┆ ")).count(), 501, "header and 500 rows");
 
     // Of what the run will fetch: `--limit` leaves the rest of `total_items` out.
-    let screen = on_terminal(&cmd, r#""$FUNNELS" list --limit 300 --page-size 100 -o csv > /dev/null"#);
+    let screen = on_terminal(&cmd, r#""$FUNNELS" list --limit 300 --page-size 100 --parallel 1 -o csv > /dev/null"#);
     assert!(screen.contains(" of 300 funnels, ") && !screen.contains(" of 500 "), "{screen:?}");
 }
 
@@ -102,7 +104,7 @@ fn neither_line_shows_with_q_with_v_with_stderr_elsewhere_or_streaming_to_the_te
     let errors = dir.path().join("stderr.txt");
     let (mut cmd, _home) = std_funnels(&sandbox.endpoint);
     cmd.env("FUNNELS_TOKEN", "demo").env("FUNNELS_PROGRESS_AFTER_MS", "0");
-    let run = r#""$FUNNELS" list --all --page-size 100 -o csv"#;
+    let run = r#""$FUNNELS" list --all --page-size 100 --parallel 1 -o csv"#;
 
     // The control: the same run shows both.
     let screen = on_terminal(&cmd, &format!("{run} --out {file}"));

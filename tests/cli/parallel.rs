@@ -1,0 +1,264 @@
+//! `--parallel` end to end (SPEC §3, §4, §7): every setting from 1 to 8 prints the same bytes as one
+//! request at a time — for `list --all`, `--all-users`, `--explode`, `--stream`, with retries and
+//! quota waits injected — failures stay all-or-nothing, and concurrency never spends more of a
+//! minute's points than the server grants (a counting server refuses any request beyond them).
+
+use std::io::Write;
+use std::process::Stdio;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::common::*;
+use crate::sandbox::Sandbox;
+
+const SETTINGS: [&str; 3] = ["1", "4", "8"];
+
+/// Runs funnels against the sandbox with `token` and `args` (plus `--parallel parallel`): exit
+/// code, stdout bytes, stderr.
+fn on_sandbox(sandbox: &Sandbox, token: &str, args: &[&str], parallel: &str) -> (Option<i32>, Vec<u8>, String) {
+    let (mut cmd, _home) = sandbox.funnels(token);
+    cmd.env("FUNNELS_BACKOFF_BASE_MS", "1").args(args).args(["--parallel", parallel]);
+    let out = cmd.output().unwrap();
+    (out.status.code(), out.stdout.clone(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// Every setting's run gives what `--parallel 1` gives: exit code, stdout bytes and stderr.
+fn assert_same_for_every_setting(sandbox: &Sandbox, token: &str, args: &[&str], code: i32) -> Vec<u8> {
+    let (first_code, first_out, first_err) = on_sandbox(sandbox, token, args, "1");
+    assert_eq!(first_code, Some(code), "{args:?} --parallel 1: {first_err}");
+    for parallel in &SETTINGS[1..] {
+        let (code, stdout, stderr) = on_sandbox(sandbox, token, args, parallel);
+        assert_eq!(code, first_code, "{args:?} --parallel {parallel}: {stderr}");
+        assert!(stdout == first_out, "{args:?}: --parallel {parallel} printed other bytes than --parallel 1");
+        assert_eq!(stderr, first_err, "{args:?} --parallel {parallel}");
+    }
+    first_out
+}
+
+#[test]
+fn every_parallel_setting_prints_the_bytes_of_one_request_at_a_time() {
+    let sandbox =
+        Sandbox::start_with(&["--funnels", "1200", "--users", "20", "--minute-limit", "100000"], Stdio::null());
+    let pages = ["--page-size", "100"];
+    let runs: [(&str, Vec<&str>, i32); 6] = [
+        ("demo", vec!["list", "--all", "-o", "ndjson"], 0),
+        ("demo", vec!["list", "--all", "--explode", "-o", "csv"], 0),
+        ("demo", vec!["list", "--all", "--stream", "-o", "tsv"], 0),
+        // User 99 answers -32008: skipped with a warning, exit 9, in the same place every time.
+        ("demo-agent", vec!["list", "--all-users", "--keep-going", "-o", "csv"], 9),
+        ("demo-agent", vec!["list", "--all-users", "--keep-going", "--stream", "-o", "ndjson"], 9),
+        ("demo-agent", vec!["list", "--all-users", "--keep-going", "--explode", "-o", "json"], 9),
+    ];
+    for (token, args, code) in runs {
+        let args: Vec<&str> = args.into_iter().chain(pages).collect();
+        let stdout = assert_same_for_every_setting(&sandbox, token, &args, code);
+        assert!(stdout.len() > 10_000, "{args:?} printed records");
+    }
+}
+
+#[test]
+fn all_users_are_listed_in_the_order_users_gives_whatever_the_setting() {
+    let sandbox = Sandbox::start_with(&["--funnels", "30", "--users", "40", "--minute-limit", "100000"], Stdio::null());
+    let (code, stdout, stderr) =
+        on_sandbox(&sandbox, "demo-agent", &["list", "--all-users", "--keep-going", "-o", "ndjson"], "8");
+    assert_eq!(code, Some(9), "{stderr}");
+    let mut order: Vec<u64> = Vec::new();
+    for line in String::from_utf8(stdout).unwrap().lines() {
+        let id = serde_json::from_str::<Value>(line).unwrap()["user_id"].as_u64().unwrap();
+        if order.last() != Some(&id) {
+            order.push(id);
+        }
+    }
+    // `users` sorts by customer_id, which falls as the sandbox's extra ids rise.
+    let expected: Vec<u64> = [12, 13, 14].into_iter().chain((1000..1040).rev()).collect();
+    assert_eq!(order, expected, "each user once, in the order of `users` (99 skipped)");
+    assert!(stderr.contains("skipped user 99"), "{stderr}");
+}
+
+#[test]
+fn retried_internal_errors_leave_the_bytes_unchanged() {
+    let quota = ["--minute-limit", "100000"];
+    let sandbox = Sandbox::start_with(
+        &[&["--funnels", "1200", "--users", "12", "--fail-every", "3"][..], &quota].concat(),
+        Stdio::null(),
+    );
+    let clean = Sandbox::start_with(&[&["--funnels", "1200", "--users", "12"][..], &quota].concat(), Stdio::null());
+    for (token, args, code) in [
+        ("demo", vec!["list", "--all", "--page-size", "100", "-o", "csv", "--retries", "10"], 0),
+        ("demo-agent", vec!["list", "--all-users", "--keep-going", "--page-size", "100", "--retries", "10"], 9),
+        ("demo-agent", vec!["list", "--all-users", "--keep-going", "--stream", "-o", "csv", "--retries", "10"], 9),
+    ] {
+        let (_, expected, _) = on_sandbox(&clean, token, &args, "1");
+        for parallel in SETTINGS {
+            let (got, stdout, stderr) = on_sandbox(&sandbox, token, &args, parallel);
+            assert_eq!(got, Some(code), "{args:?} --parallel {parallel}: {stderr}");
+            assert!(stdout == expected, "{args:?} --parallel {parallel}: other bytes than without failures");
+        }
+    }
+}
+
+#[test]
+fn a_failure_that_outlasts_the_retries_leaves_stdout_empty_at_every_setting() {
+    // Every 6th paid call fails; with no retries the run fails on it, whichever page or user it is
+    // (or, for --all-users, on user 99 if the workers reach it first).
+    let options = ["--funnels", "1200", "--users", "20", "--fail-every", "6", "--minute-limit", "100000"];
+    let sandbox = Sandbox::start_with(&options, Stdio::null());
+    for parallel in SETTINGS {
+        for (token, args) in [
+            ("demo", ["list", "--all", "--page-size", "100", "-o", "ndjson", "--retries", "0"]),
+            ("demo-agent", ["list", "--all-users", "--page-size", "100", "-o", "csv", "--retries", "0"]),
+        ] {
+            let (code, stdout, stderr) = on_sandbox(&sandbox, token, &args, parallel);
+            assert!(!matches!(code, Some(0 | 9) | None), "{args:?} --parallel {parallel}: {code:?} {stderr}");
+            if token == "demo" {
+                assert_eq!(code, Some(7), "{stderr}");
+                assert!(stderr.contains("internal_error"), "{stderr}");
+            }
+            assert!(stdout.is_empty(), "{args:?} --parallel {parallel}: all or nothing");
+            assert!(stderr.starts_with("funnels: error: "), "the error comes first: {stderr}");
+            assert!(!stderr.contains("cancelled"), "no word of the requests cut short: {stderr}");
+        }
+    }
+}
+
+#[test]
+fn parallel_outside_1_to_8_is_a_usage_error_naming_the_range() {
+    for parallel in ["0", "9"] {
+        let (code, stdout, stderr) = run("http://127.0.0.1:9/v2.0", &["list", "--parallel", parallel]);
+        assert_eq!((code, stdout.as_str()), (Some(2), ""), "{stderr}");
+        assert!(stderr.contains("1..=8"), "{stderr}");
+    }
+}
+
+/// What the counting server saw.
+#[derive(Default)]
+struct Counts {
+    /// Requests the minute window refused (the client overspent it).
+    refused: AtomicUsize,
+    in_flight: AtomicUsize,
+    most_in_flight: AtomicUsize,
+    /// Windows begun.
+    windows: AtomicUsize,
+}
+
+/// Points per window of the counting server, and how long its "minute" lasts for real.
+const LIMIT: u64 = 5;
+const WINDOW: Duration = Duration::from_millis(150);
+
+/// An agent account of 12 users with 7 funnels each, behind a minute window of [`LIMIT`] points that
+/// lasts [`WINDOW`] and tells its reset in milliseconds (the client runs with one "second" = 1 ms).
+/// A request beyond the window's points is refused with `-32029` and counted.
+fn counting_server() -> (String, Arc<Counts>) {
+    let counts = Arc::new(Counts::default());
+    let seen = Arc::clone(&counts);
+    let window: Arc<Mutex<Option<(Instant, u64)>>> = Arc::default();
+    let endpoint = raw_server(move |mut stream, _| {
+        loop {
+            let request = read_request(&mut stream);
+            if request.is_null() {
+                return;
+            }
+            let now_in = seen.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+            seen.most_in_flight.fetch_max(now_in, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(10));
+            let granted = {
+                let mut window = window.lock().unwrap();
+                let now = Instant::now();
+                if window.is_none_or(|(start, _)| now.duration_since(start) >= WINDOW) {
+                    *window = Some((now, 0));
+                    seen.windows.fetch_add(1, Ordering::SeqCst);
+                }
+                let (start, used) = window.as_mut().unwrap();
+                let reset = (WINDOW.saturating_sub(now.duration_since(*start)).as_millis() as u64).max(1);
+                if *used < LIMIT {
+                    *used += 1;
+                    Some((LIMIT - *used, reset))
+                } else {
+                    seen.refused.fetch_add(1, Ordering::SeqCst);
+                    None
+                }
+            };
+            seen.in_flight.fetch_sub(1, Ordering::SeqCst);
+            let body = match granted {
+                Some((remaining, reset)) => answer(&request, remaining, reset),
+                None => json!({"jsonrpc": "2.0", "id": request["id"], "error": {"code": -32029,
+                    "message": "limit exceeded", "data": {"mnemonic": "limit_exceeded",
+                    "params": {"limit_type": "minute"}}}})
+                .to_string(),
+            };
+            let head =
+                format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", body.len());
+            if stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(body.as_bytes())).is_err() {
+                return;
+            }
+        }
+    });
+    (endpoint, counts)
+}
+
+/// The answer to a granted request: the users, or one user's funnels, by offset and limit.
+fn answer(request: &Value, remaining: u64, reset: u64) -> String {
+    let params = &request["params"];
+    let (offset, limit) = (params["offset"].as_u64().unwrap_or(0), params["limit"].as_u64().unwrap_or(100));
+    let (rows, total): (Vec<Value>, u64) = if request["method"] == "get.customer_users" {
+        let users = (1..=12).map(|id| {
+            json!({"id": id, "login": format!("u{id}"), "name": format!("User {id}"),
+            "description": null, "customer_id": id})
+        });
+        (users.skip(offset as usize).take(limit as usize).collect(), 12)
+    } else {
+        let user = params["user_id"].as_u64().unwrap_or(0);
+        let funnels = (0..7).map(|i| funnel(user * 100 + i, 1));
+        (funnels.skip(offset as usize).take(limit as usize).collect(), 7)
+    };
+    json!({"jsonrpc": "2.0", "id": request["id"], "result": {"data": rows, "metadata": {"total_items": total,
+        "limits": {"minute_limit": LIMIT, "minute_remaining": remaining, "minute_reset": reset}}}})
+    .to_string()
+}
+
+#[test]
+fn concurrency_never_spends_more_points_than_the_minute_grants_and_the_run_waits_instead() {
+    let mut outputs = Vec::new();
+    for parallel in SETTINGS {
+        let (endpoint, counts) = counting_server();
+        let (mut cmd, _home) = funnels(&endpoint);
+        cmd.env("FUNNELS_WAIT_UNIT_MS", "1").args([
+            "list",
+            "--all-users",
+            "--all",
+            "--page-size",
+            "5",
+            "-o",
+            "ndjson",
+            // About 5 waits of ≤ 151 "seconds" each: summed per worker instead of as wall-clock
+            // time, the waits of 4 or 8 workers would overrun this.
+            "--max-wait",
+            "1500",
+            "--parallel",
+            parallel,
+        ]);
+        let out = cmd.output().unwrap();
+        let (stdout, stderr) = texts(&out);
+        assert_eq!(out.status.code(), Some(0), "--parallel {parallel}: {stderr}");
+        assert_eq!(stdout.lines().count(), 12 * 7, "--parallel {parallel}");
+        assert_eq!(
+            counts.refused.load(Ordering::SeqCst),
+            0,
+            "--parallel {parallel}: a request beyond the minute's points"
+        );
+        // 1 + 12 × 2 requests at 5 a window: the run waited for at least 4 resets.
+        assert!(counts.windows.load(Ordering::SeqCst) >= 5, "--parallel {parallel}");
+        let most = counts.most_in_flight.load(Ordering::SeqCst);
+        assert!(most <= parallel.parse().unwrap(), "--parallel {parallel}: {most} in flight");
+        if parallel == "1" {
+            assert_eq!(most, 1, "--parallel 1 is strictly sequential");
+        } else {
+            assert!(most >= 2, "--parallel {parallel}: users were fetched concurrently");
+        }
+        outputs.push(out.stdout);
+    }
+    assert!(outputs.iter().all(|o| *o == outputs[0]), "the same bytes at every setting, quota waits and all");
+}
