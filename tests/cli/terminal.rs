@@ -128,7 +128,11 @@ fn all_users_shows_which_user_of_how_many_and_the_summary_before_the_warnings() 
     let file = dir.path().join("all.csv");
     let (mut cmd, _home) = std_funnels(&sandbox.endpoint);
     cmd.env("FUNNELS_TOKEN", "demo-agent").env("FUNNELS_PROGRESS_AFTER_MS", "0");
-    let line = format!(r#""$FUNNELS" list --all-users --keep-going -o csv --out {}; echo "exit=$?""#, quoted(&file));
+    // One user at a time, so that the line names them in turn from the first.
+    let line = format!(
+        r#""$FUNNELS" list --all-users --parallel 1 --keep-going -o csv --out {}; echo "exit=$?""#,
+        quoted(&file)
+    );
     let screen = on_terminal(&cmd, &line);
     assert!(screen.starts_with("funnels: user 1 of 7: "), "{screen:?}");
     let summary = screen.find(&format!(" funnels to {}\r\n", file.display())).expect("the summary");
