@@ -183,7 +183,7 @@ bench_parallel() {
     local runs=$((RUNS < 10 ? RUNS : 10))
     measure "$g" floor "curl floor (1 process, 1 connection)" "curl -K $OUT/floor-latency.curl" "$runs" 1
     measure "$g" p1 "funnels list --all -o ndjson --parallel 1" "$f list --all -o ndjson --parallel 1" "$runs" 1
-    measure "$g" p4 "funnels list --all -o ndjson --parallel 4" "$f list --all -o ndjson --parallel 4" "$runs" 1
+    measure "$g" default "funnels list --all -o ndjson (default: --parallel 4)" "$f list --all -o ndjson" "$runs" 1
     stop_sandbox
 }
 
@@ -225,60 +225,55 @@ target_row() { # TEXT MEASURED MET(0/1) DETAIL
     printf '| %s | %s | **%s** | %s |\n' "$1" "$2" "$verdict" "$4"
 }
 
+# A ratio target: ratio_target TEXT A B OP LIMIT [UNIT_A UNIT_B]; met when A / B OP LIMIT (OP is le
+# or ge). A and B are results.tsv values (seconds or KiB), shown as ms or MiB by UNIT (ms|mib).
+ratio_target() {
+    local text=$1 a=$2 b=$3 op=$4 limit=$5 unit=${6:-ms}
+    [ -n "$a" ] && [ -n "$b" ] || return 0
+    local r met=0 shown
+    r=$(ratio "$a" "$b")
+    case $op in
+        le) le "$(raw "$a" "$b")" "$limit" && met=1 ;;
+        ge) le "$limit" "$(raw "$a" "$b")" && met=1 ;;
+    esac
+    if [ "$unit" = mib ]; then shown="$(mib "$a") MiB / $(mib "$b") MiB = ${r} ×"; else shown="$(ms "$a") ms / $(ms "$b") ms = ${r} ×"; fi
+    target_row "$text" "$shown" $met "$( ((met)) && echo within || echo "$(ratio "$r" "$limit") of the allowed ${limit} ×")"
+}
+
+# An absolute target: abs_target TEXT VALUE LIMIT UNIT (ms: VALUE in seconds, LIMIT in ms; mib:
+# VALUE in KiB, LIMIT in MiB); met when VALUE <= LIMIT.
+abs_target() {
+    local text=$1 value=$2 limit=$3 unit=$4
+    [ -n "$value" ] || return 0
+    local met=0 shown v
+    if [ "$unit" = mib ]; then
+        v=$(awk -v k="$value" 'BEGIN { print k / 1024 }')
+        shown="$(mib "$value") MiB"
+    else
+        v=$(awk -v s="$value" 'BEGIN { print s * 1000 }')
+        shown="$(ms "$value") ms"
+    fi
+    le "$v" "$limit" && met=1
+    target_row "$text" "$shown" $met "$( ((met)) && echo "$(awk -v a="$limit" -v b="$v" 'BEGIN { printf "%.1f", a - b }') $unit to spare" || echo "$(awk -v a="$limit" -v b="$v" 'BEGIN { printf "%.1f", b - a }') $unit over")"
+}
+
 targets() {
-    local nd floor cj py json_rss s25 s110 ver p1 p4 r met
-    nd=$(field 25000 ndjson 4)
-    floor=$(field 25000 floor 4)
-    cj=$(field 25000 curljq 4)
-    py=$(field 25000 python 4)
-    json_rss=$(field 25000 json 9)
-    s25=$(field 25000 stream 9)
-    s110=$(field 110000 stream 9)
-    ver=$(field startup version 4)
-    p1=$(field latency p1 4)
-    p4=$(field latency p4 4)
-    printf '\n### Targets (issue 7)\n\n'
+    printf '\n### Targets (issues 14 and 15)\n\n'
     printf '| target | measured | verdict | by how much |\n|---|---|---|---|\n'
-    if [ -n "$nd" ] && [ -n "$floor" ]; then
-        r=$(ratio "$nd" "$floor")
-        met=0 && le "$(raw "$nd" "$floor")" 1.3 && met=1
-        target_row "ndjson, 25 000 funnels ≤ 1.3 × the curl floor" "$(ms "$nd") ms vs $(ms "$floor") ms = ${r} ×" $met \
-            "$( ((met)) && echo "within" || echo "$(ratio "$r" 1.3) × over the allowed ratio; $(ms "$(awk -v a="$nd" -v b="$floor" 'BEGIN{print a - 1.3*b}')") ms too slow")"
-    fi
-    if [ -n "$nd" ] && [ -n "$cj" ]; then
-        r=$(ratio "$cj" "$nd")
-        met=0 && le 5 "$(raw "$cj" "$nd")" && met=1
-        target_row "ndjson ≥ 5 × faster than curl + jq" "$(ms "$cj") ms / $(ms "$nd") ms = ${r} ×" $met \
-            "$( ((met)) && echo "$(ratio "$r" 5) × the required margin" || echo "reaches $(ratio "$r" 5) of the required 5 ×")"
-    fi
-    if [ -n "$nd" ] && [ -n "$py" ]; then
-        r=$(ratio "$py" "$nd")
-        met=0 && le 5 "$(raw "$py" "$nd")" && met=1
-        target_row "ndjson ≥ 5 × faster than Python requests" "$(ms "$py") ms / $(ms "$nd") ms = ${r} ×" $met \
-            "$( ((met)) && echo "$(ratio "$r" 5) × the required margin" || echo "reaches $(ratio "$r" 5) of the required 5 ×")"
-    fi
-    if [ -n "$json_rss" ]; then
-        met=0 && le "$json_rss" $((64 * 1024)) && met=1
-        target_row "peak RSS, -o json, 25 000 ≤ 64 MiB" "$(mib "$json_rss") MiB" $met \
-            "$( ((met)) && echo "$(mib $((64 * 1024 - json_rss))) MiB to spare" || echo "$(mib $((json_rss - 64 * 1024))) MiB over")"
-    fi
-    if [ -n "$s25" ] && [ -n "$s110" ]; then
-        r=$(ratio "$s110" "$s25")
-        met=0 && le "$(raw "$s110" "$s25")" 1.10 && met=1
-        target_row "--stream: RSS at 110 000 ≤ 1.1 × RSS at 25 000" "$(mib "$s110") MiB vs $(mib "$s25") MiB = ${r} ×" $met \
-            "$( ((met)) && echo "within" || echo "$(mib $((s110 - s25 * 11 / 10))) MiB over")"
-    fi
-    if [ -n "$ver" ]; then
-        met=0 && le "$ver" 0.003 && met=1
-        target_row "funnels --version ≤ 3 ms" "$(ms "$ver") ms" $met \
-            "$( ((met)) && echo "$(ms "$(awk -v a="$ver" 'BEGIN{print 0.003 - a}')") ms to spare" || echo "$(ms "$(awk -v a="$ver" 'BEGIN{print a - 0.003}')") ms over")"
-    fi
-    if [ -n "$p1" ] && [ -n "$p4" ]; then
-        r=$(ratio "$p1" "$p4")
-        met=0 && le 3 "$(raw "$p1" "$p4")" && met=1
-        target_row "--parallel 4 ≥ 3 × faster than --parallel 1 (${LATENCY_MS} ms latency, 110 000)" "$(ms "$p1") ms / $(ms "$p4") ms = ${r} ×" $met \
-            "$( ((met)) && echo "$(ratio "$r" 3) × the required margin" || echo "reaches $(ratio "$r" 3) of the required 3 ×")"
-    fi
+    ratio_target "\`list --all-users\`, 200 users, ${LATENCY_MS} ms latency: \`--parallel 1\` / default ≥ 3 ×" \
+        "$(field agency p1 4)" "$(field agency default 4)" ge 3
+    ratio_target "ndjson, 110 000, ${LATENCY_MS} ms latency: \`--parallel 1\` / default ≥ 2.5 ×" \
+        "$(field latency p1 4)" "$(field latency default 4)" ge 2.5
+    ratio_target "ndjson, 25 000: funnels / curl floor ≤ 2.0 ×" "$(field 25000 ndjson 4)" "$(field 25000 floor 4)" le 2.0
+    abs_target "table, 25 000: peak RSS ≤ 64 MiB" "$(field 25000 table 9)" 64 mib
+    ratio_target "table, 25 000: time ≤ 3 × ndjson" "$(field 25000 table 4)" "$(field 25000 ndjson 4)" le 3
+    ratio_target "table, 110 000: peak RSS ≤ 1.3 × ndjson's" "$(field 110000 table 9)" "$(field 110000 ndjson 9)" le 1.3 mib
+    abs_target "json, 25 000: peak RSS ≤ 40 MiB" "$(field 25000 json 9)" 40 mib
+    ratio_target "\`--stream\` peak RSS, 110 000 / 25 000 ≤ 1.10 ×" "$(field 110000 stream 9)" "$(field 25000 stream 9)" le 1.10 mib
+    ratio_target "curl + jq loop / ndjson, 25 000 ≥ 10 ×" "$(field 25000 curljq 4)" "$(field 25000 ndjson 4)" ge 10
+    ratio_target "Python requests loop / ndjson, 25 000 ≥ 12 ×" "$(field 25000 python 4)" "$(field 25000 ndjson 4)" ge 12
+    abs_target "\`funnels --version\` ≤ 3 ms" "$(field startup version 4)" 3 ms
+    abs_target "\`diff\` of two 110 000-funnel snapshots ≤ 0.5 s (median)" "$(field diff json 4)" 500 ms
 }
 
 report() {

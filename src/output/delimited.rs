@@ -137,11 +137,13 @@ pub(super) struct TsvWriter<W: Write> {
     header_pending: bool,
     /// Stdout is a terminal: control and disguising characters as visible escapes too.
     terminal: bool,
+    /// One row's bytes, handed to `w` in one write (see the JSON writer's).
+    scratch: Vec<u8>,
 }
 
 impl<W: Write> TsvWriter<W> {
     pub(super) fn new(w: W, columns: Vec<&'static str>, header: bool, terminal: bool) -> Self {
-        TsvWriter { w, columns, header_pending: header, terminal }
+        TsvWriter { w, columns, header_pending: header, terminal, scratch: Vec::new() }
     }
 
     fn header(&mut self) -> io::Result<()> {
@@ -159,17 +161,20 @@ impl<W: Write> TsvWriter<W> {
 
     pub(super) fn row(&mut self, cells: &[Cell<'_>]) -> io::Result<()> {
         self.header()?;
+        let row = &mut self.scratch;
+        row.clear();
         for (i, cell) in cells.iter().enumerate() {
             if i > 0 {
-                self.w.write_all(b"\t")?;
+                row.push(b'\t');
             }
             match *cell {
-                Cell::Text(text) => write_tsv_field(&mut self.w, text, self.terminal)?,
-                Cell::Int(n) => self.w.write_all(int_bytes(n, &mut [0; 20]))?,
+                Cell::Text(text) => write_tsv_field(row, text, self.terminal)?,
+                Cell::Int(n) => row.extend_from_slice(int_bytes(n, &mut [0; 20])),
                 Cell::Null | Cell::Stages(_) => {}
             }
         }
-        self.w.write_all(b"\n")
+        row.push(b'\n');
+        self.w.write_all(row)
     }
 
     pub(super) fn finish(mut self) -> io::Result<W> {

@@ -62,9 +62,13 @@ impl Emit<'_> {
         } else {
             let mut all: Vec<T> = Vec::new();
             let outcome = fetch(&progress, &mut |page: Vec<T>| {
+                // Grown exactly, page by page: a list doubled from 10 000 to 40 000 places
+                // for 25 000 funnels would hold a dozen percent of the run's memory empty.
                 if all.is_empty() {
                     all = page;
+                    all.shrink_to_fit();
                 } else {
+                    all.reserve_exact(page.len());
                     all.extend(page);
                 }
                 Ok(())

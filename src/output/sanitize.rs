@@ -264,39 +264,53 @@ fn split<'t, E>(
 /// the listed ones (ASCII, or the UTF-8 lead bytes of C1 (0xC2), of U+2000–U+2FFF (0xE2) and of
 /// U+F000–U+FFFF (0xEF)).
 struct Leads {
-    c0: bool,
-    bytes: &'static [u8],
+    /// All ones when the bytes below 0x20 are leads, else zero.
+    c0: u64,
+    /// Each listed byte in every byte of a word; a fixed count (the list padded with its first
+    /// byte) so that [`Leads::in_word`] is one unrolled run of operations without a branch.
+    words: [u64; MAX_LISTED],
     table: [bool; 256],
 }
 
+/// The most bytes a [`Leads`] lists.
+const MAX_LISTED: usize = 6;
+
 impl Leads {
     const fn new(c0: bool, bytes: &'static [u8]) -> Leads {
+        assert!(!bytes.is_empty() && bytes.len() <= MAX_LISTED);
         let mut table = [false; 256];
         let mut b = 0;
         while c0 && b < 0x20 {
             table[b] = true;
             b += 1;
         }
+        let mut words = [0; MAX_LISTED];
         let mut i = 0;
-        while i < bytes.len() {
-            table[bytes[i] as usize] = true;
+        while i < MAX_LISTED {
+            let byte = if i < bytes.len() { bytes[i] } else { bytes[0] };
+            table[byte as usize] = true;
+            words[i] = ONES * byte as u64;
             i += 1;
         }
-        Leads { c0, bytes, table }
+        Leads { c0: if c0 { u64::MAX } else { 0 }, words, table }
     }
 
-    /// Whether any of eight bytes is a lead (SWAR); exact as a yes/no answer for the word.
+    /// Whether any of eight bytes is a lead (SWAR); exact as a yes/no answer for the word: a byte
+    /// equal to a listed one is a zero byte of `word ^ listed`, found by `(x - 1) & !x` in its high
+    /// bit; a borrow can only mark a false byte above a true one, never make a word true alone.
+    #[inline]
     fn in_word(&self, word: u64) -> bool {
-        const ONES: u64 = 0x0101_0101_0101_0101;
-        const HIGHS: u64 = 0x8080_8080_8080_8080;
-        let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
-        let mut hit = if self.c0 { word.wrapping_sub(ONES * 0x20) & !word & HIGHS } else { 0 };
-        for &b in self.bytes {
-            hit |= zero_byte(word ^ (ONES * u64::from(b)));
+        let mut hit = word.wrapping_sub(ONES * 0x20) & !word & self.c0;
+        for listed in self.words {
+            let x = word ^ listed;
+            hit |= x.wrapping_sub(ONES) & !x;
         }
-        hit != 0
+        hit & HIGHS != 0
     }
 }
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
 
 static JSON: Leads = Leads::new(true, b"\"\\\x7f\xc2");
 static JSON_TERMINAL: Leads = Leads::new(true, b"\"\\\x7f\xc2\xe2\xef");

@@ -7,6 +7,7 @@
 //! body over the cap, a broken compression, a network error — which ends the attempt here.
 
 use std::io::{self, Read};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use super::ClientOptions;
@@ -18,6 +19,9 @@ const CONTENT_TYPE: &str = "application/json; charset=UTF-8";
 /// A body buffer larger than this is not kept for the next call.
 const KEPT_BUFFER: usize = 64 * 1024 * 1024;
 
+/// At most this many idle body buffers are kept (one per `--parallel` worker at most).
+const KEPT_BUFFERS: usize = 8;
+
 /// The agent and what an exchange needs to know of the client's options.
 pub(super) struct Transport {
     agent: ureq::Agent,
@@ -26,8 +30,10 @@ pub(super) struct Transport {
     timeout: Duration,
     connect_timeout: Duration,
     max_body: u64,
-    /// The response body buffer, reused from call to call.
-    buffer: Vec<u8>,
+    /// Idle response body buffers, shared with every fork: a buffer freed by one page is the next
+    /// page's, whichever worker fetches it, so a run touches (and faults in) as few fresh pages of
+    /// memory as its concurrency needs.
+    buffers: Arc<Mutex<Vec<Vec<u8>>>>,
 }
 
 /// An answer read whole.
@@ -59,11 +65,11 @@ impl Transport {
             timeout: options.timeout,
             connect_timeout: options.connect_timeout,
             max_body: options.max_body,
-            buffer: Vec::new(),
+            buffers: Arc::default(),
         }
     }
 
-    /// The same connection pool, with a buffer of its own.
+    /// The same connection pool and body buffers.
     pub(super) fn fork(&self) -> Self {
         Transport {
             agent: self.agent.clone(),
@@ -71,7 +77,7 @@ impl Transport {
             timeout: self.timeout,
             connect_timeout: self.connect_timeout,
             max_body: self.max_body,
-            buffer: Vec::new(),
+            buffers: Arc::clone(&self.buffers),
         }
     }
 
@@ -102,8 +108,8 @@ impl Transport {
         if declared.is_some_and(|n| n > max) {
             return (Some(status), Err(FailedAttempt::fatal(RpcError::TooLarge { limit: max })));
         }
-        // One body buffer per client, reused page after page: steady memory for long exports.
-        let mut body = std::mem::take(&mut self.buffer);
+        // Body buffers reused page after page: steady memory for long exports.
+        let mut body = self.buffers.lock().unwrap_or_else(PoisonError::into_inner).pop().unwrap_or_default();
         match read_capped(response.body_mut(), max, declared, &mut body) {
             Ok(()) => (Some(status), Ok(Answer { status, content_type, retry_after, body })),
             Err(e) => {
@@ -116,7 +122,10 @@ impl Transport {
     /// Takes back an answer's body buffer for the next exchange, unless it grew too large to keep.
     pub(super) fn recycle(&mut self, body: Vec<u8>) {
         if body.capacity() <= KEPT_BUFFER {
-            self.buffer = body;
+            let mut buffers = self.buffers.lock().unwrap_or_else(PoisonError::into_inner);
+            if buffers.len() < KEPT_BUFFERS {
+                buffers.push(body);
+            }
         }
     }
 
@@ -182,30 +191,40 @@ fn read_capped(body: &mut ureq::Body, max: u64, declared: Option<u64>, bytes: &m
 pub(super) const FIRST_RESERVE: usize = 1024 * 1024;
 
 /// Reads `reader` to its end into `bytes` (cleared first), reserving at most [`FIRST_RESERVE`]
-/// before bytes arrive and then growing with what arrived, never beyond `max`.
+/// before bytes arrive and then growing with what arrived, never beyond `max`. The bytes land in
+/// `bytes` directly (no copy through a bounce buffer): std's `read_to_end` fills the room reserved
+/// here and, through `take`, never grows it; growing is decided only here, after a probe read shows
+/// that more bytes came.
 pub(super) fn fill(mut reader: impl Read, max: u64, declared: Option<u64>, bytes: &mut Vec<u8>) -> io::Result<()> {
-    const CHUNK: usize = 64 * 1024;
+    const PROBE: usize = 16 * 1024;
     let cap = usize::try_from(max).unwrap_or(usize::MAX);
+    let declared = declared.and_then(|d| usize::try_from(d).ok());
     bytes.clear();
-    bytes.reserve(declared.map_or(CHUNK, |n| usize::try_from(n).unwrap_or(cap)).min(cap).min(FIRST_RESERVE));
-    let mut chunk = vec![0; CHUNK];
+    bytes.reserve(declared.unwrap_or(PROBE).min(cap).min(FIRST_RESERVE));
     loop {
-        let n = match reader.read(&mut chunk) {
+        let room = bytes.capacity() - bytes.len();
+        if room > 0 {
+            let n = reader.by_ref().take(room as u64).read_to_end(bytes)?;
+            if n < room {
+                return Ok(());
+            }
+        }
+        // The room is full: does more come?
+        let mut probe = [0; PROBE];
+        let n = match reader.read(&mut probe) {
             Ok(0) => return Ok(()),
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
-        if bytes.capacity() - bytes.len() < n {
-            // Double what arrived, but toward the declared length no further than it says.
-            let doubled = bytes.len().saturating_mul(2).max(bytes.len() + n);
-            let wanted = match declared.and_then(|d| usize::try_from(d).ok()) {
-                Some(d) if d >= bytes.len() + n => doubled.min(d),
-                _ => doubled,
-            };
-            let wanted = wanted.min(cap.max(bytes.len() + n));
-            bytes.reserve_exact(wanted - bytes.len());
-        }
-        bytes.extend_from_slice(&chunk[..n]);
+        // Double what arrived, but toward the declared length no further than it says.
+        let doubled = bytes.len().saturating_mul(2).max(bytes.len() + n);
+        let wanted = match declared {
+            Some(d) if d >= bytes.len() + n => doubled.min(d),
+            _ => doubled,
+        };
+        let wanted = wanted.min(cap.max(bytes.len() + n));
+        bytes.reserve_exact(wanted - bytes.len());
+        bytes.extend_from_slice(&probe[..n]);
     }
 }

@@ -1,7 +1,7 @@
 //! The exchange itself: one kept-alive connection, no redirects, the proxy given and no other, bodies
 //! capped before and while reading (gzip after decoding), timeouts, and refused connections.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -275,4 +275,35 @@ fn a_declared_length_is_not_reserved_before_the_bytes_arrive() {
     fill(&body[..], DECLARED, Some(body.len() as u64), &mut bytes).unwrap();
     assert_eq!(bytes.len(), body.len());
     assert!(bytes.capacity() <= 2 * body.len());
+}
+
+/// A reader that hands out at most a few bytes per call, as a slow socket does.
+struct Trickle<'a>(&'a [u8], usize);
+
+impl Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.1 = self.1 % 7 + 1;
+        let n = self.1.min(buf.len()).min(self.0.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+fn a_body_read_piece_by_piece_arrives_whole_with_or_without_a_declared_length() {
+    let body: Vec<u8> = (0..3 * FIRST_RESERVE + 5).map(|i| (i % 251) as u8).collect();
+    for declared in [None, Some(body.len() as u64), Some(10), Some(1 << 40)] {
+        let mut bytes = vec![1, 2, 3];
+        fill(Trickle(&body, 0), 1 << 30, declared, &mut bytes).unwrap();
+        assert!(bytes == body, "declared {declared:?}: {} bytes read of {}", bytes.len(), body.len());
+        assert!(bytes.capacity() <= 2 * body.len(), "declared {declared:?}: capacity {}", bytes.capacity());
+    }
+    // An empty body, and a body exactly as long as the room first reserved.
+    let mut bytes = Vec::new();
+    fill(&b""[..], 1 << 30, Some(0), &mut bytes).unwrap();
+    assert!(bytes.is_empty());
+    let exact = vec![b'x'; FIRST_RESERVE];
+    fill(&exact[..], 1 << 30, Some(exact.len() as u64), &mut bytes).unwrap();
+    assert_eq!(bytes.len(), FIRST_RESERVE);
 }
