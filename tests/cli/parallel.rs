@@ -262,3 +262,60 @@ fn concurrency_never_spends_more_points_than_the_minute_grants_and_the_run_waits
     }
     assert!(outputs.iter().all(|o| *o == outputs[0]), "the same bytes at every setting, quota waits and all");
 }
+
+/// A client account of 40 funnels behind a budget that never runs out; each answer takes 20 ms.
+/// Counts the requests in flight at once.
+fn pages_server() -> (String, Arc<Counts>) {
+    let counts = Arc::new(Counts::default());
+    let seen = Arc::clone(&counts);
+    let endpoint = raw_server(move |mut stream, _| {
+        loop {
+            let request = read_request(&mut stream);
+            if request.is_null() {
+                return;
+            }
+            let now_in = seen.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+            seen.most_in_flight.fetch_max(now_in, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(20));
+            seen.in_flight.fetch_sub(1, Ordering::SeqCst);
+            let params = &request["params"];
+            let (offset, limit) = (params["offset"].as_u64().unwrap_or(0), params["limit"].as_u64().unwrap_or(100));
+            let rows: Vec<Value> = (0..40).map(|i| funnel(i, 1)).skip(offset as usize).take(limit as usize).collect();
+            let body = json!({"jsonrpc": "2.0", "id": request["id"], "result": {"data": rows, "metadata": {
+                "total_items": 40, "limits": {"minute_limit": 1000, "minute_remaining": 999, "minute_reset": 60}}}})
+            .to_string();
+            let head =
+                format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", body.len());
+            if stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(body.as_bytes())).is_err() {
+                return;
+            }
+        }
+    });
+    (endpoint, counts)
+}
+
+#[test]
+fn stream_fetches_at_most_two_pages_ahead_whatever_the_setting() {
+    let mut outputs = Vec::new();
+    for (stream, most_allowed) in [(false, 8), (true, 2)] {
+        let (endpoint, counts) = pages_server();
+        let (mut cmd, _home) = funnels(&endpoint);
+        cmd.args(["list", "--all", "--page-size", "2", "-o", "ndjson", "--parallel", "8"]);
+        if stream {
+            cmd.arg("--stream");
+        }
+        let out = cmd.output().unwrap();
+        let (stdout, stderr) = texts(&out);
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        assert_eq!(stdout.lines().count(), 40);
+        let most = counts.most_in_flight.load(Ordering::SeqCst);
+        assert!(most <= most_allowed, "--stream {stream}: {most} pages in flight");
+        // Concurrent all the same: the next pages are fetched while one is written.
+        assert!(most >= 2, "--stream {stream}: {most} in flight");
+        if !stream {
+            assert!(most > 2, "without --stream all eight workers fetch: {most} in flight");
+        }
+        outputs.push(out.stdout);
+    }
+    assert_eq!(outputs[0], outputs[1], "--stream prints the same bytes");
+}
