@@ -3,11 +3,14 @@
 #
 #   bench/run.sh                      # everything, ~8 min on 2 cores; rewrites BENCHMARKS.md's results
 #   BENCH_RUNS=20 bench/run.sh        # more runs per command (default 10, the issue's minimum)
+#   BENCH_ONLY=agency bench/run.sh    # one scenario only; prints, leaves BENCHMARKS.md alone
 #
 # Knobs (environment): BENCH_RUNS (10), BENCH_WARMUP (2), BENCH_RSS_RUNS (3: peak RSS is the largest
-# of these), BENCH_SIZES ("25000 110000"), BENCH_LATENCY_MS (100), BENCH_WRITE (1: 0 leaves
-# BENCHMARKS.md alone and only prints), BENCH_REPORT_ONLY (1: measure nothing, rewrite the report from
-# the last run's target/bench/results.tsv).
+# of these), BENCH_SIZES ("25000 110000"), BENCH_LATENCY_MS (100), BENCH_USERS (200: client users of
+# the agency scenario), BENCH_WRITE (1: 0 leaves BENCHMARKS.md alone and only prints; 0 by default
+# with BENCH_ONLY), BENCH_ONLY (the scenarios to run, of "sizes latency agency startup"; default all;
+# the other scenarios' rows of results.tsv are kept), BENCH_REPORT_ONLY (1: measure nothing, rewrite
+# the report from the last run's target/bench/results.tsv).
 #
 # It installs what is missing (hyperfine, GNU time, jq, curl from Debian; a venv with requests in
 # bench/.venv), builds funnels and the sandbox in release mode, starts sandboxes on 127.0.0.1 only,
@@ -21,7 +24,10 @@ WARMUP=${BENCH_WARMUP:-2}
 RSS_RUNS=${BENCH_RSS_RUNS:-3}
 SIZES=${BENCH_SIZES:-"25000 110000"}
 LATENCY_MS=${BENCH_LATENCY_MS:-100}
-WRITE=${BENCH_WRITE:-1}
+USERS=${BENCH_USERS:-200}
+ONLY=${BENCH_ONLY:-"sizes latency agency startup"}
+# A run of some scenarios only would replace every other result in BENCHMARKS.md with nothing.
+WRITE=${BENCH_WRITE:-$([ -n "${BENCH_ONLY:-}" ] && echo 0 || echo 1)}
 OUT=$ROOT/target/bench
 FUNNELS=$ROOT/target/release/funnels
 SANDBOX=$ROOT/target/release/sandbox
@@ -52,6 +58,8 @@ install_tools() {
         "${sudo[@]}" apt-get update -qq
         DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
     fi
+    # Only the size scenarios race Python.
+    only sizes || return 0
     if ! [ -x "$PY" ] || ! "$PY" -c 'import requests' 2>/dev/null; then
         say "making $VENV with requests"
         if ! python3 -m venv "$VENV"; then
@@ -85,12 +93,14 @@ stop_sandbox() {
 trap stop_sandbox EXIT
 trap 'exit 130' INT TERM
 
-# start_sandbox FUNNELS LATENCY_MS: sets ENDPOINT. Point budgets are raised far beyond what the runs
-# spend, so no run waits for a quota window.
+# start_sandbox FUNNELS LATENCY_MS [USERS]: sets ENDPOINT. Point budgets are raised far beyond what
+# the runs spend, so no run waits for a quota window. USERS more client users of the agent
+# (`--users`, 10 funnels each), for the agency scenario.
 start_sandbox() {
     stop_sandbox
-    local log=$OUT/sandbox-$1-$2
-    "$SANDBOX" --port 0 --funnels "$1" --latency-ms "$2" \
+    local users=${3:-0}
+    local log=$OUT/sandbox-$1-$2-$users
+    "$SANDBOX" --port 0 --funnels "$1" --latency-ms "$2" --users "$users" \
         --minute-limit 1000000000 --day-limit 1000000000 >"$log.out" 2>"$log.err" &
     SANDBOX_PID=$!
     ENDPOINT=
@@ -129,17 +139,23 @@ EOF
 # ---------------------------------------------------------------------------------------------
 # Measuring
 
-# measure GROUP ID LABEL COMMAND [RUNS] [WARMUP]: hyperfine (no shell, stdout to /dev/null) for the
-# median, then /usr/bin/time -v for the peak RSS; one row of results.tsv.
+# measure GROUP ID LABEL COMMAND [RUNS] [WARMUP] [EXIT]: hyperfine (no shell, stdout to /dev/null)
+# for the median, then /usr/bin/time -v for the peak RSS; one row of results.tsv. EXIT (default 0)
+# is the exit status every run must end with: hyperfine is told to accept any, so the RSS runs check
+# it (and the scenario has checked its output before timing it).
 measure() {
-    local group=$1 id=$2 label=$3 cmd=$4 runs=${5:-$RUNS} warmup=${6:-$WARMUP}
+    local group=$1 id=$2 label=$3 cmd=$4 runs=${5:-$RUNS} warmup=${6:-$WARMUP} exit=${7:-0}
     say "$group: $label"
-    hyperfine -N --style basic --runs "$runs" --warmup "$warmup" \
+    local accept=()
+    [ "$exit" = 0 ] || accept=(--ignore-failure)
+    hyperfine -N --style basic --runs "$runs" --warmup "$warmup" "${accept[@]}" \
         --export-json "$OUT/$group-$id.json" --command-name "$label" -- "$cmd" >&2
-    local rss=0 kib argv
+    local rss=0 kib argv status
     read -r -a argv <<<"$cmd"
     for _ in $(seq "$RSS_RUNS"); do
-        /usr/bin/time -v -o "$OUT/$group-$id.time" "${argv[@]}" >/dev/null
+        status=0
+        /usr/bin/time -v -o "$OUT/$group-$id.time" "${argv[@]}" >/dev/null 2>"$OUT/$group-$id.err" || status=$?
+        [ "$status" = "$exit" ] || die "$label exited $status, not $exit: $(tail -n 3 "$OUT/$group-$id.err")"
         kib=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$OUT/$group-$id.time")
         if ((kib > rss)); then rss=$kib; fi
     done
@@ -187,6 +203,46 @@ bench_parallel() {
     stop_sandbox
 }
 
+# The agency: an agent account with USERS client users of 10 funnels each (and the sandbox's own
+# users 12, 13, 14 and 99), 100 ms away. `list --all-users` at default settings (users fetched
+# --parallel 4 at a time) against `--parallel 1`. The sandbox's user 99 always answers -32008
+# (component disabled), as such a client would: both runs skip it with --keep-going and exit 9.
+bench_agency() {
+    local g=agency f=$FUNNELS
+    start_sandbox 10 "$LATENCY_MS" "$USERS"
+    local -x FUNNELS_TOKEN=demo-agent
+    check_agency
+    local runs
+    runs=$(agency_runs)
+    measure "$g" default "funnels list --all-users --keep-going" "$f list --all-users --keep-going" "$runs" 0 9
+    measure "$g" p1 "funnels list --all-users --keep-going --parallel 1" \
+        "$f list --all-users --keep-going --parallel 1" "$runs" 0 9
+    stop_sandbox
+}
+
+# About 1 + USERS + 4 round trips at --parallel 1 (20 s and more for 200 users): few runs.
+agency_runs() { echo $((RUNS < 3 ? RUNS : 3)); }
+
+# Like check_outputs: both agency runs print the same bytes (the default table), every client's
+# funnels included, before either is timed.
+check_agency() {
+    local ref=$OUT/check-agency.txt out=$OUT/check-agency-p1.txt status n want
+    want=$((10 + 7 + 3 + USERS * 10))
+    status=0
+    "$FUNNELS" list --all-users --keep-going -o ndjson >"$ref" 2>/dev/null || status=$?
+    [ "$status" = 9 ] || die "list --all-users --keep-going -o ndjson exited $status, not 9 (user 99 skipped)"
+    n=$(wc -l <"$ref")
+    [ "$n" = "$want" ] || die "list --all-users printed $n funnels, not $want"
+    status=0
+    "$FUNNELS" list --all-users --keep-going >"$ref" 2>/dev/null || status=$?
+    [ "$status" = 9 ] || die "list --all-users --keep-going exited $status, not 9"
+    status=0
+    "$FUNNELS" list --all-users --keep-going --parallel 1 >"$out" 2>/dev/null || status=$?
+    [ "$status" = 9 ] || die "list --all-users --keep-going --parallel 1 exited $status, not 9"
+    cmp -s "$ref" "$out" || die "list --all-users at default settings differs from --parallel 1"
+    rm -f "$ref" "$out"
+}
+
 bench_startup() {
     measure startup version "funnels --version" "$FUNNELS --version" $((RUNS * 10 > 100 ? RUNS * 10 : 100)) 10
 }
@@ -203,8 +259,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
 raw() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.9f", a / b }'; } # an unrounded ratio, for verdicts
 
-group_table() { # GROUP TITLE
+group_table() { # GROUP TITLE (nothing for a group not measured)
     local g=$1
+    awk -F'\t' -v g="$g" '$1 == g { found = 1 } END { exit !found }' "$RESULTS" || return 0
     local floor
     floor=$(field "$g" floor 4)
     printf '\n### %s\n\n' "$2"
@@ -287,8 +344,8 @@ report() {
         "$("$FUNNELS" --version)" "$(git rev-parse --short HEAD 2>/dev/null || echo '?')" \
         "$(rustc --version | cut -d' ' -f1-2)" "$(hyperfine --version)" \
         "$(curl --version | awk 'NR == 1 { print $2 }')" "$(jq --version | sed 's/^jq-//')" \
-        "$("$PY" -c 'import platform; print(platform.python_version())')" \
-        "$("$PY" -c 'import requests; print(requests.__version__)')"
+        "$("$PY" -c 'import platform; print(platform.python_version())' 2>/dev/null || echo '–')" \
+        "$("$PY" -c 'import requests; print(requests.__version__)' 2>/dev/null || echo '–')"
     printf -- '- load average (1 min) when the run started: %s, when it ended: %s (the benchmark itself adds ~1; other work on the machine inflates every number)\n' \
         "$(cat "$OUT/load-start")" "$(cat "$OUT/load-end")"
     printf -- '- runs: median of %s runs after %s warm-up runs per command (`--version`: more); peak RSS is the largest `Maximum resident set size` of `/usr/bin/time -v` over %s runs\n' \
@@ -297,6 +354,7 @@ report() {
     group_table 25000 "25 000 funnels (3 pages, 22 MB of JSON), no added latency"
     group_table 110000 "110 000 funnels (11 pages, 97 MB of JSON), no added latency"
     group_table latency "110 000 funnels, sandbox --latency-ms ${LATENCY_MS}"
+    group_table agency "Agency: ${USERS} client users with 10 funnels each (and 4 of the sandbox's own), sandbox --users ${USERS} --latency-ms ${LATENCY_MS}; median of $(agency_runs) runs, no warm-up"
     group_table startup "Start-up"
 }
 
@@ -312,7 +370,12 @@ write_benchmarks_md() { # REPORT_FILE
 
 # ---------------------------------------------------------------------------------------------
 
+only() { [[ " $ONLY " == *" $1 "* ]]; }
+
 main() {
+    for scenario in $ONLY; do
+        case $scenario in sizes | latency | agency | startup) ;; *) die "BENCH_ONLY: no scenario $scenario" ;; esac
+    done
     mkdir -p "$OUT"
     if [ "${BENCH_REPORT_ONLY:-0}" != 1 ]; then
         install_tools
@@ -326,13 +389,27 @@ main() {
     if [ "${BENCH_REPORT_ONLY:-0}" = 1 ]; then
         [ -s "$RESULTS" ] || die "no $RESULTS to report on; run without BENCH_REPORT_ONLY first"
     else
-        : >"$RESULTS"
+        if [ -n "${BENCH_ONLY:-}" ] && [ -f "$RESULTS" ]; then
+            # Keep the rows of the scenarios not run, so that BENCH_REPORT_ONLY=1 reports them all.
+            local groups=""
+            only sizes && groups+=" $SIZES"
+            only latency && groups+=" latency"
+            only agency && groups+=" agency"
+            only startup && groups+=" startup"
+            awk -F'\t' -v groups="$groups " 'index(groups, " " $1 " ") == 0' "$RESULTS" >"$RESULTS.kept"
+            mv "$RESULTS.kept" "$RESULTS"
+        else
+            : >"$RESULTS"
+        fi
         cut -d' ' -f1 /proc/loadavg >"$OUT/load-start"
-        for n in $SIZES; do
-            bench_size "$n"
-        done
-        bench_parallel
-        bench_startup
+        if only sizes; then
+            for n in $SIZES; do
+                bench_size "$n"
+            done
+        fi
+        if only latency; then bench_parallel; fi
+        if only agency; then bench_agency; fi
+        if only startup; then bench_startup; fi
         cut -d' ' -f1 /proc/loadavg >"$OUT/load-end"
         date -u '+%Y-%m-%d %H:%M UTC' >"$OUT/date"
     fi
