@@ -148,13 +148,10 @@ struct Counts {
 const LIMIT: u64 = 5;
 const WINDOW: Duration = Duration::from_millis(150);
 
-/// An agent account of 12 users with 7 funnels each, behind a minute window of [`LIMIT`] points that
-/// lasts [`WINDOW`] and tells its reset in milliseconds (the client runs with one "second" = 1 ms).
-/// A request beyond the window's points is refused with `-32029` and counted.
-fn counting_server() -> (String, Arc<Counts>) {
+/// A server answering each request with `answer`, counting the requests in flight at once.
+fn counted_server(answer: impl Fn(&Value, &Counts) -> String + Send + Sync + 'static) -> (String, Arc<Counts>) {
     let counts = Arc::new(Counts::default());
     let seen = Arc::clone(&counts);
-    let window: Arc<Mutex<Option<(Instant, u64)>>> = Arc::default();
     let endpoint = raw_server(move |mut stream, _| {
         loop {
             let request = read_request(&mut stream);
@@ -163,32 +160,8 @@ fn counting_server() -> (String, Arc<Counts>) {
             }
             let now_in = seen.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
             seen.most_in_flight.fetch_max(now_in, Ordering::SeqCst);
-            std::thread::sleep(Duration::from_millis(10));
-            let granted = {
-                let mut window = window.lock().unwrap();
-                let now = Instant::now();
-                if window.is_none_or(|(start, _)| now.duration_since(start) >= WINDOW) {
-                    *window = Some((now, 0));
-                    seen.windows.fetch_add(1, Ordering::SeqCst);
-                }
-                let (start, used) = window.as_mut().unwrap();
-                let reset = (WINDOW.saturating_sub(now.duration_since(*start)).as_millis() as u64).max(1);
-                if *used < LIMIT {
-                    *used += 1;
-                    Some((LIMIT - *used, reset))
-                } else {
-                    seen.refused.fetch_add(1, Ordering::SeqCst);
-                    None
-                }
-            };
+            let body = answer(&request, &seen);
             seen.in_flight.fetch_sub(1, Ordering::SeqCst);
-            let body = match granted {
-                Some((remaining, reset)) => answer(&request, remaining, reset),
-                None => json!({"jsonrpc": "2.0", "id": request["id"], "error": {"code": -32029,
-                    "message": "limit exceeded", "data": {"mnemonic": "limit_exceeded",
-                    "params": {"limit_type": "minute"}}}})
-                .to_string(),
-            };
             let head =
                 format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", body.len());
             if stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(body.as_bytes())).is_err() {
@@ -197,6 +170,40 @@ fn counting_server() -> (String, Arc<Counts>) {
         }
     });
     (endpoint, counts)
+}
+
+/// An agent account of 12 users with 7 funnels each, behind a minute window of [`LIMIT`] points that
+/// lasts [`WINDOW`] and tells its reset in milliseconds (the client runs with one "second" = 1 ms).
+/// A request beyond the window's points is refused with `-32029` and counted.
+fn counting_server() -> (String, Arc<Counts>) {
+    let window: Mutex<Option<(Instant, u64)>> = Mutex::default();
+    counted_server(move |request, seen| {
+        std::thread::sleep(Duration::from_millis(10));
+        let granted = {
+            let mut window = window.lock().unwrap();
+            let now = Instant::now();
+            if window.is_none_or(|(start, _)| now.duration_since(start) >= WINDOW) {
+                *window = Some((now, 0));
+                seen.windows.fetch_add(1, Ordering::SeqCst);
+            }
+            let (start, used) = window.as_mut().unwrap();
+            let reset = (WINDOW.saturating_sub(now.duration_since(*start)).as_millis() as u64).max(1);
+            if *used < LIMIT {
+                *used += 1;
+                Some((LIMIT - *used, reset))
+            } else {
+                seen.refused.fetch_add(1, Ordering::SeqCst);
+                None
+            }
+        };
+        match granted {
+            Some((remaining, reset)) => answer(request, remaining, reset),
+            None => json!({"jsonrpc": "2.0", "id": request["id"], "error": {"code": -32029,
+                "message": "limit exceeded", "data": {"mnemonic": "limit_exceeded",
+                "params": {"limit_type": "minute"}}}})
+            .to_string(),
+        }
+    })
 }
 
 /// The answer to a granted request: the users, or one user's funnels, by offset and limit.
@@ -264,34 +271,16 @@ fn concurrency_never_spends_more_points_than_the_minute_grants_and_the_run_waits
 }
 
 /// A client account of 40 funnels behind a budget that never runs out; each answer takes 20 ms.
-/// Counts the requests in flight at once.
 fn pages_server() -> (String, Arc<Counts>) {
-    let counts = Arc::new(Counts::default());
-    let seen = Arc::clone(&counts);
-    let endpoint = raw_server(move |mut stream, _| {
-        loop {
-            let request = read_request(&mut stream);
-            if request.is_null() {
-                return;
-            }
-            let now_in = seen.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-            seen.most_in_flight.fetch_max(now_in, Ordering::SeqCst);
-            std::thread::sleep(Duration::from_millis(20));
-            seen.in_flight.fetch_sub(1, Ordering::SeqCst);
-            let params = &request["params"];
-            let (offset, limit) = (params["offset"].as_u64().unwrap_or(0), params["limit"].as_u64().unwrap_or(100));
-            let rows: Vec<Value> = (0..40).map(|i| funnel(i, 1)).skip(offset as usize).take(limit as usize).collect();
-            let body = json!({"jsonrpc": "2.0", "id": request["id"], "result": {"data": rows, "metadata": {
-                "total_items": 40, "limits": {"minute_limit": 1000, "minute_remaining": 999, "minute_reset": 60}}}})
-            .to_string();
-            let head =
-                format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", body.len());
-            if stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(body.as_bytes())).is_err() {
-                return;
-            }
-        }
-    });
-    (endpoint, counts)
+    counted_server(|request, _| {
+        std::thread::sleep(Duration::from_millis(20));
+        let params = &request["params"];
+        let (offset, limit) = (params["offset"].as_u64().unwrap_or(0), params["limit"].as_u64().unwrap_or(100));
+        let rows: Vec<Value> = (0..40).map(|i| funnel(i, 1)).skip(offset as usize).take(limit as usize).collect();
+        json!({"jsonrpc": "2.0", "id": request["id"], "result": {"data": rows, "metadata": {
+            "total_items": 40, "limits": {"minute_limit": 1000, "minute_remaining": 999, "minute_reset": 60}}}})
+        .to_string()
+    })
 }
 
 #[test]
