@@ -294,10 +294,15 @@ impl Users {
                         let progress = Progress::off();
                         let mut source =
                             ApiPages { client: &mut client, query: &query, user_id: Some(user), progress: &progress };
-                        pager::run_ahead(&query.plan, parallel, &mut source, |page: Vec<Funnel>| {
-                            pages.push(page.into_iter().map(|funnel| UserFunnel { user_id: id, funnel }).collect());
-                            Ok(())
-                        })
+                        pager::run_ahead(
+                            &query.plan,
+                            pager::Ahead::new(parallel, query.stream),
+                            &mut source,
+                            |page: Vec<Funnel>| {
+                                pages.push(page.into_iter().map(|funnel| UserFunnel { user_id: id, funnel }).collect());
+                                Ok(())
+                            },
+                        )
                     }))
                     .unwrap_or_else(|_| Err(anyhow::anyhow!("a user worker failed unexpectedly")));
                     if !shared.finish(index, Done { pages, result }, keep_going, &cancel_all) {

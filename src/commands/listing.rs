@@ -91,20 +91,8 @@ where
 {
     client.set_observer(progress.observer());
     let mut source = ApiPages { client, query, user_id, progress };
-    pager::run_ahead(&query.plan, page_workers(parallel, query.stream), &mut source, sink)
+    pager::run_ahead(&query.plan, pager::Ahead::new(parallel, query.stream), &mut source, sink)
 }
-
-/// How many pages are fetched at once: `--parallel`, but for `--stream` at most
-/// [`STREAM_PAGES_AHEAD`]. A page in flight or waiting to be written holds its body and its records
-/// (~16 MB at 10 000 funnels), and `--stream` promises memory that does not grow with the export:
-/// with four pages in flight a 110 000-funnel stream peaked at 2.3× the memory of a 25 000-funnel one,
-/// which only has two pages to fetch ahead (BENCHMARKS.md).
-fn page_workers(parallel: usize, stream: bool) -> usize {
-    if stream { parallel.min(STREAM_PAGES_AHEAD) } else { parallel }
-}
-
-/// The pages `--stream` fetches ahead of the one being written.
-pub const STREAM_PAGES_AHEAD: usize = 2;
 
 /// `--count`: one request, the number of matching records. Only the server's `total_items`
 /// answers it: a reply without one is malformed (exit 7), never a guess from the page.

@@ -25,13 +25,44 @@ pub trait Source<T> {
     fn arrived(&self, page: &Page<T>, limit: u64);
 }
 
-/// Runs the plan with `parallel` workers fetching ahead: the pages after the first are prefetched
-/// when the first one told the total and the minute budget covers them; otherwise (and with
-/// `parallel` ≤ 1) every page is fetched in turn. The order and rules are those of [`super::run`].
-/// The workers are detached: a failed run returns without waiting for them.
+/// How pages are fetched ahead: by how many workers, and how far ahead of the page the consumer
+/// waits for a worker may start one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ahead {
+    pub workers: usize,
+    /// A worker starts job `i` only while `i` < the awaited job + `window`. A short page that moves
+    /// the offsets throws away at most `window` − 1 prefetched pages.
+    pub window: usize,
+}
+
+/// The pages `--stream` fetches ahead of the one being written.
+pub const STREAM_PAGES_AHEAD: usize = 2;
+
+impl Ahead {
+    /// `--parallel N`: N workers, each free to run up to N jobs past the one awaited, so that one
+    /// slow answer does not idle the others (a window of N did: at 100 ms latency, answers that took
+    /// 146–203 ms held every fast worker until the slowest one's page was taken, and 110 000
+    /// funnels took 0.81 s instead of 0.62 s). With `stream`, at most [`STREAM_PAGES_AHEAD`] pages
+    /// fetched ahead of the one being written, whatever N: a page held costs its body and its
+    /// records (~16 MB at 10 000 funnels), and `--stream` is for memory that does not grow with the
+    /// export (at N = 4 a 110 000-funnel stream peaked at 2.3× a 25 000-funnel one).
+    pub fn new(parallel: usize, stream: bool) -> Ahead {
+        if stream {
+            let workers = parallel.min(STREAM_PAGES_AHEAD);
+            Ahead { workers, window: workers }
+        } else {
+            Ahead { workers: parallel, window: parallel.saturating_mul(2) }
+        }
+    }
+}
+
+/// Runs the plan with `ahead.workers` workers fetching ahead: the pages after the first are
+/// prefetched when the first one told the total and the minute budget covers them; otherwise (and
+/// with one worker or none) every page is fetched in turn. The order and rules are those of
+/// [`super::run`]. The workers are detached: a failed run returns without waiting for them.
 pub fn run_ahead<T, S>(
     plan: &Plan,
-    parallel: usize,
+    ahead: Ahead,
     source: &mut S,
     sink: impl FnMut(Vec<T>) -> anyhow::Result<()>,
 ) -> anyhow::Result<Outcome>
@@ -39,7 +70,7 @@ where
     T: Keyed + Hash + Send + 'static,
     S: Source<T>,
 {
-    if parallel <= 1 {
+    if ahead.workers <= 1 {
         let fetch = |offset, limit| {
             let page = source.page(offset, limit)?;
             source.arrived(&page, limit);
@@ -62,8 +93,8 @@ where
                 let kept = (fetched.items.len() as u64).min(limit);
                 let jobs = plan.pages_after(offset.saturating_add(kept), total);
                 if !jobs.is_empty() && jobs.len() as u64 <= budget {
-                    let (fetchers, stop) = source.workers(parallel);
-                    prefetch = Some(Prefetch::start(jobs, fetchers, stop));
+                    let (fetchers, stop) = source.workers(ahead.workers);
+                    prefetch = Some(Prefetch::start(jobs, fetchers, ahead.window, stop));
                 }
             }
         }
@@ -98,8 +129,8 @@ struct Shared<T> {
 
 struct State<T> {
     /// The job the consumer waits for or will ask for next. Workers start only the jobs within
-    /// one worker count of it, so a short page that moves the offsets throws away at most
-    /// `--parallel` − 1 prefetched pages, and `--stream` memory stays bounded.
+    /// the window of it ([`Ahead`]), so a short page that moves the offsets throws away at most
+    /// `window` − 1 prefetched pages, and `--stream` memory stays bounded.
     asked: usize,
     /// Finished pages not yet handed out, by job.
     done: Vec<Option<Page<T>>>,
@@ -109,12 +140,18 @@ struct State<T> {
 }
 
 impl<T: Send + 'static> Prefetch<T> {
-    /// Starts one detached thread per fetcher, working through `jobs` in order.
-    pub fn start<F>(jobs: Vec<(u64, u64)>, fetchers: Vec<F>, stop: impl Fn() + Send + Sync + 'static) -> Prefetch<T>
+    /// Starts one detached thread per fetcher, working through `jobs` in order, none more than
+    /// `window` jobs past the one the consumer awaits.
+    pub fn start<F>(
+        jobs: Vec<(u64, u64)>,
+        fetchers: Vec<F>,
+        window: usize,
+        stop: impl Fn() + Send + Sync + 'static,
+    ) -> Prefetch<T>
     where
         F: FnMut(u64, u64) -> anyhow::Result<Page<T>> + Send + 'static,
     {
-        let window = fetchers.len();
+        let window = window.max(1);
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 asked: 0,
@@ -311,11 +348,11 @@ mod tests {
     /// Runs `plan` with `workers` prefetching workers over a server of `total` records (the page at
     /// `short_at` comes back half full), the way `--parallel` does; returns the records and the
     /// requests the server got.
-    fn parallel(plan: &Plan, total: u64, short_at: Option<u64>, workers: usize) -> (Vec<Rec>, Vec<(u64, u64)>) {
+    fn parallel(plan: &Plan, total: u64, short_at: Option<u64>, ahead: Ahead) -> (Vec<Rec>, Vec<(u64, u64)>) {
         let calls = Arc::new(Mutex::new(Vec::new()));
         let mut server = Server::new(total, short_at, Some(u64::MAX), &calls);
         let mut got = Vec::new();
-        run_ahead(plan, workers, &mut server, |page| {
+        run_ahead(plan, ahead, &mut server, |page| {
             got.extend(page);
             Ok(())
         })
@@ -326,22 +363,33 @@ mod tests {
 
     #[test]
     fn prefetched_pages_arrive_in_offset_order() {
-        let (got, calls) = parallel(&plan(Want::All, 10), 95, None, 4);
+        let (got, calls) = parallel(&plan(Want::All, 10), 95, None, Ahead::new(4, false));
         assert_eq!(got, (0..95).map(Rec).collect::<Vec<_>>());
         assert_eq!(calls.len(), 10);
     }
 
     #[test]
-    fn at_most_parallel_minus_one_prefetched_pages_are_thrown_away() {
-        // The page at 30 comes back short: sequential paging needs 10 requests from there on.
-        let (got, calls) = parallel(&plan(Want::All, 10), 95, Some(30), 3);
-        assert_eq!(got, (0..95).map(Rec).collect::<Vec<_>>());
-        assert!(calls.len() <= 10 + 2, "{} requests: {calls:?}", calls.len());
+    fn at_most_window_minus_one_prefetched_pages_are_thrown_away() {
+        for stream in [false, true] {
+            let ahead = Ahead::new(3, stream);
+            // The page at 30 comes back short: sequential paging needs 10 requests from there on.
+            let (got, calls) = parallel(&plan(Want::All, 10), 95, Some(30), ahead);
+            assert_eq!(got, (0..95).map(Rec).collect::<Vec<_>>());
+            assert!(calls.len() < 10 + ahead.window, "{ahead:?}: {} requests: {calls:?}", calls.len());
+        }
+    }
+
+    #[test]
+    fn workers_may_run_twice_their_number_ahead_and_stream_at_most_two() {
+        assert_eq!(Ahead::new(4, false), Ahead { workers: 4, window: 8 });
+        assert_eq!(Ahead::new(1, false), Ahead { workers: 1, window: 2 });
+        assert_eq!(Ahead::new(8, true), Ahead { workers: 2, window: 2 });
+        assert_eq!(Ahead::new(1, true), Ahead { workers: 1, window: 1 });
     }
 
     #[test]
     fn a_short_page_falls_back_to_sequential_paging() {
-        let (got, _) = parallel(&plan(Want::All, 10), 95, Some(30), 3);
+        let (got, _) = parallel(&plan(Want::All, 10), 95, Some(30), Ahead::new(3, false));
         assert_eq!(got, (0..95).map(Rec).collect::<Vec<_>>(), "nothing is skipped or repeated");
     }
 
@@ -350,7 +398,7 @@ mod tests {
         let calls = Arc::new(Mutex::new(Vec::new()));
         // 95 records in pages of 10: nine more pages after the first, but eight requests left.
         let mut server = Server::new(95, None, Some(8), &calls);
-        let outcome = run_ahead(&plan(Want::All, 10), 4, &mut server, |_| Ok(())).unwrap();
+        let outcome = run_ahead(&plan(Want::All, 10), Ahead::new(4, false), &mut server, |_| Ok(())).unwrap();
         assert_eq!(outcome.written, 95);
         assert_eq!(server.workers, 0, "no worker was started");
         let expected: Vec<(u64, u64)> = (0..10).map(|page| (page * 10, 10)).collect();
@@ -361,7 +409,7 @@ mod tests {
     fn an_unknown_budget_never_starts_workers() {
         let calls = Arc::new(Mutex::new(Vec::new()));
         let mut server = Server::new(95, None, None, &calls);
-        run_ahead(&plan(Want::All, 10), 4, &mut server, |_| Ok(())).unwrap();
+        run_ahead(&plan(Want::All, 10), Ahead::new(4, false), &mut server, |_| Ok(())).unwrap();
         assert_eq!(server.workers, 0);
         assert_eq!(calls.lock().unwrap().len(), 10);
     }
@@ -370,10 +418,43 @@ mod tests {
     fn every_page_handed_to_the_pager_is_heard_of_in_offset_order() {
         let calls = Arc::new(Mutex::new(Vec::new()));
         let mut server = Server::new(95, None, Some(100), &calls);
-        run_ahead(&plan(Want::All, 10), 3, &mut server, |_| Ok(())).unwrap();
+        run_ahead(&plan(Want::All, 10), Ahead::new(3, false), &mut server, |_| Ok(())).unwrap();
         assert_eq!(server.workers, 3, "the pages after the first were fetched ahead");
         let expected: Vec<(u64, u64)> = (0..10).map(|page| (page * 10, 10)).collect();
         assert_eq!(*server.arrived.borrow(), expected);
+    }
+
+    #[test]
+    fn a_slow_page_does_not_hold_the_other_workers_within_the_window() {
+        // Job 0 is held open; with two workers and a window of four, the free worker goes on to
+        // jobs 1, 2 and 3 meanwhile (a window of one worker count stopped it after job 1).
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let held = Arc::new(Mutex::new(held));
+        let fetched = Arc::new(Mutex::new(Vec::new()));
+        let fetchers: Vec<_> = (0..2)
+            .map(|_| {
+                let (held, fetched) = (Arc::clone(&held), Arc::clone(&fetched));
+                move |offset: u64, _| -> anyhow::Result<Page<Rec>> {
+                    if offset == 10 {
+                        let _ = held.lock().unwrap().recv();
+                    }
+                    fetched.lock().unwrap().push(offset);
+                    Ok(Page { items: vec![Rec(offset)], total: None })
+                }
+            })
+            .collect();
+        let jobs: Vec<(u64, u64)> = (1..=6).map(|page| (page * 10, 10)).collect();
+        let ahead = Ahead::new(2, false);
+        let mut prefetch = Prefetch::start(jobs, fetchers, ahead.window, || {});
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while fetched.lock().unwrap().len() < 3 && std::time::Instant::now() < deadline {
+            std::thread::yield_now();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        assert_eq!(*fetched.lock().unwrap(), [20, 30, 40], "within the window of 4, and no further");
+        release.send(()).unwrap();
+        let first = prefetch.take(10, 10).expect("predicted").unwrap();
+        assert_eq!(first.items, [Rec(10)]);
     }
 
     #[test]
@@ -395,7 +476,7 @@ mod tests {
             })
             .collect();
         let stop = Arc::clone(&stopped);
-        let mut prefetch = Prefetch::start(vec![(10, 10), (20, 10), (30, 10)], fetchers, move || {
+        let mut prefetch = Prefetch::start(vec![(10, 10), (20, 10), (30, 10)], fetchers, 2, move || {
             stop.fetch_add(1, Ordering::SeqCst);
         });
         let result = prefetch.take(10, 10).expect("the predicted page");

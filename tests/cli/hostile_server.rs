@@ -332,7 +332,7 @@ fn a_page_with_more_records_than_its_limit_is_cut_to_it() {
 
 // ---------------------------------------------------------------------------------------------
 // The request bound: per page needed 1 + --retries + the quota waits that fit in --max-wait, plus at
-// most --parallel − 1 prefetched pages thrown away.
+// most 2 × --parallel − 1 prefetched pages thrown away (src/pager/prefetch.rs tests that bound).
 
 #[test]
 fn a_server_that_stays_unavailable_gets_one_plus_retries_requests() {
