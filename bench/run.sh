@@ -311,7 +311,9 @@ abs_target() {
         shown="$(ms "$value") ms"
     fi
     le "$v" "$limit" && met=1
-    target_row "$text" "$shown" $met "$( ((met)) && echo "$(awk -v a="$limit" -v b="$v" 'BEGIN { printf "%.1f", a - b }') $unit to spare" || echo "$(awk -v a="$limit" -v b="$v" 'BEGIN { printf "%.1f", b - a }') $unit over")"
+    local label=ms
+    [ "$unit" = mib ] && label=MiB
+    target_row "$text" "$shown" $met "$( ((met)) && echo "$(awk -v a="$limit" -v b="$v" 'BEGIN { printf "%.1f", a - b }') $label to spare" || echo "$(awk -v a="$limit" -v b="$v" 'BEGIN { printf "%.1f", b - a }') $label over")"
 }
 
 targets() {
