@@ -64,15 +64,15 @@ fn write_table<W: Write + ?Sized>(changes: &[Change<'_>], options: &OutputOption
     for (row, change) in rows.iter().zip(changes) {
         let mut line = String::new();
         for (i, cell) in row.lead.iter().enumerate() {
-            let shown = pad(cell, widths[i]);
-            // The kind is the first column: an addition reads green, a removal red.
+            // The kind is the first column: an addition reads green, a removal red (the padding
+            // after it stays uncoloured).
             let shown = match i {
-                0 if change.kind.is_addition() => paint(GREEN, &shown),
-                0 if change.kind.is_removal() => paint(RED, &shown),
-                _ => shown,
+                0 if change.kind.is_addition() => paint(GREEN, cell),
+                0 if change.kind.is_removal() => paint(RED, cell),
+                _ => cell.clone(),
             };
             line.push_str(&shown);
-            line.push_str("  ");
+            line.extend(std::iter::repeat_n(' ', widths[i].saturating_sub(cell.chars().count()) + 2));
         }
         let (old, new) = (paint(RED, &row.old), paint(GREEN, &row.new));
         let joined = match (row.old.is_empty(), row.new.is_empty()) {
