@@ -433,6 +433,9 @@ A nightly CSV export from cron, replacing the file only when the run succeeded:
 Funnels whose name contains "sales", in any case:
 \fBfunnels list \-\-filter 'name ilike %sales%' \-\-all\fR
 .TP
+From cron, report each change to the funnels once (exit 11 when there are some) and keep the snapshot current:
+\fBfunnels diff \-q \-\-update \-\-exit\-code funnels.json\fR
+.TP
 Check the key, the IP whitelist and the points left:
 \fBfunnels check\fR
 "#;

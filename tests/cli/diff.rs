@@ -545,3 +545,27 @@ fn a_terminal_gets_colour_and_the_no_changes_notice() {
     assert_eq!(on_a_terminal(&[], &format!("\"$FUNNELS\" diff -q '{a}' '{a}'")), "");
     assert_eq!(on_a_terminal(&[], &format!("\"$FUNNELS\" diff '{a}' '{a}' 2>/dev/null")), "");
 }
+
+#[test]
+fn tab_completes_the_snapshot_paths_as_files() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["funnels.json", "funnels.ndjson", "other.txt"] {
+        fs::write(dir.path().join(name), "").unwrap();
+    }
+    // What the registration in completions/funnels.bash runs on TAB (clap_complete's protocol).
+    let complete = |words: &[&str]| {
+        let (mut cmd, _home) = std_funnels(NOWHERE);
+        let index = (words.len() - 1).to_string();
+        let out = cmd
+            .current_dir(dir.path())
+            .envs([("FUNNELS_COMPLETE", "bash"), ("_CLAP_COMPLETE_INDEX", &index), ("_CLAP_COMPLETE_COMP_TYPE", "9")])
+            .env("_CLAP_COMPLETE_SPACE", "false")
+            .arg("--")
+            .args(words)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap().lines().map(str::to_owned).collect::<Vec<_>>()
+    };
+    assert_eq!(complete(&["funnels", "diff", "fun"]), ["funnels.json", "funnels.ndjson"]);
+    assert_eq!(complete(&["funnels", "diff", "funnels.json", "funnels.nd"]), ["funnels.ndjson"]);
+}

@@ -210,3 +210,65 @@ fn by_id<'s, 'a>(stages: &'s [SnapStage<'a>]) -> Result<Vec<&'s SnapStage<'a>>, 
         None => Ok(sorted),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stage(id: &'static str, name: &'static str, order: i64) -> SnapStage<'static> {
+        SnapStage {
+            stage_ext_id: id,
+            stage_name: Some(name),
+            stage_status: Some(StageStatus::InProcess),
+            stage_order: Some(order),
+        }
+    }
+
+    fn funnel(user_id: Option<i64>, ext_id: &'static str, stages: Vec<SnapStage<'static>>) -> SnapFunnel<'static> {
+        SnapFunnel { user_id, ext_id, name: Some("F"), stages: Some(stages.into_boxed_slice()), at: 0 }
+    }
+
+    fn diff(old: &[SnapFunnel<'static>], new: &[SnapFunnel<'static>]) -> Result<Vec<String>, Duplicate> {
+        let (a, b) = (index(old, Side::Old)?, index(new, Side::New)?);
+        Ok(changes(old, &a, new, &b)?
+            .iter()
+            .map(|c| format!("{} {} {:?} {:?}→{:?}", c.kind.as_str(), c.ext_id, c.stage_ext_id, c.old, c.new))
+            .collect())
+    }
+
+    #[test]
+    fn stages_are_matched_by_id_whatever_their_place_in_the_list() {
+        let old = [funnel(None, "1", vec![stage("x", "A", 1), stage("y", "B", 2)])];
+        let new = [funnel(None, "1", vec![stage("y", "B", 1), stage("x", "A2", 2), stage("z", "C", 3)])];
+        assert_eq!(
+            diff(&old, &new).unwrap(),
+            [
+                "stage_renamed 1 Some(\"x\") Text(\"A\")→Text(\"A2\")",
+                "stage_moved 1 Some(\"x\") Int(1)→Int(2)",
+                "stage_moved 1 Some(\"y\") Int(2)→Int(1)",
+                "stage_added 1 Some(\"z\") Null→Text(\"C\")",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_key_listed_twice_is_a_duplicate_of_its_side() {
+        let twice = [funnel(Some(1), "1", vec![]), funnel(Some(2), "1", vec![]), funnel(Some(1), "1", vec![])];
+        assert_eq!(index(&twice, Side::New).unwrap_err(), Duplicate { side: Side::New, funnel: 2, stage: None });
+        let old = [funnel(None, "1", vec![stage("s", "A", 1), stage("s", "B", 2)])];
+        let new = [funnel(None, "1", vec![stage("s", "A", 1)])];
+        assert_eq!(
+            diff(&old, &new).unwrap_err(),
+            Duplicate { side: Side::Old, funnel: 0, stage: Some("s".to_owned()) }
+        );
+    }
+
+    #[test]
+    fn the_key_hasher_tells_keys_apart_by_every_byte_and_the_user() {
+        use std::hash::{BuildHasher, BuildHasherDefault};
+        let hash = |key: Key<'_>| BuildHasherDefault::<KeyHasher>::default().hash_one(key);
+        assert_ne!(hash((None, "12345678a")), hash((None, "12345678b")));
+        assert_ne!(hash((Some(1), "1")), hash((Some(2), "1")));
+        assert_ne!(hash((None, "1")), hash((Some(0), "1")));
+    }
+}
