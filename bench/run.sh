@@ -187,6 +187,22 @@ bench_parallel() {
     stop_sandbox
 }
 
+# funnels diff of two 110 000-funnel snapshots (issue 15): the sandbox before and after `sandbox
+# --mutate 1`, written by `list --all` as json and as ndjson; no network in the timed runs.
+bench_diff() {
+    local n=110000 d=$OUT/diff f=$FUNNELS format
+    mkdir -p "$d"
+    for format in json ndjson; do
+        "$SANDBOX" --port 0 --funnels "$n" --minute-limit 1000000000 --day-limit 1000000000 --exec \
+            env FUNNELS_TOKEN=demo "$f" list --all -o "$format" --out "$d/old.$format" 2>/dev/null
+        "$SANDBOX" --port 0 --funnels "$n" --minute-limit 1000000000 --day-limit 1000000000 --mutate 1 --exec \
+            env FUNNELS_TOKEN=demo "$f" list --all -o "$format" --out "$d/new.$format" 2>/dev/null
+        [ "$("$f" diff "$d/old.$format" "$d/new.$format" -o ndjson | wc -l)" = 9 ] || die "diff of the $format snapshots is not 9 changes"
+        measure diff "$format" "funnels diff (two $format snapshots, $(du -m "$d/old.$format" | cut -f1) MB each)" \
+            "$f diff $d/old.$format $d/new.$format -o ndjson"
+    done
+}
+
 bench_startup() {
     measure startup version "funnels --version" "$FUNNELS --version" $((RUNS * 10 > 100 ? RUNS * 10 : 100)) 10
 }
@@ -302,6 +318,7 @@ report() {
     group_table 25000 "25 000 funnels (3 pages, 22 MB of JSON), no added latency"
     group_table 110000 "110 000 funnels (11 pages, 97 MB of JSON), no added latency"
     group_table latency "110 000 funnels, sandbox --latency-ms ${LATENCY_MS}"
+    group_table diff "funnels diff of two 110 000-funnel snapshots (sandbox before and after --mutate 1)"
     group_table startup "Start-up"
 }
 
@@ -337,6 +354,7 @@ main() {
             bench_size "$n"
         done
         bench_parallel
+        bench_diff
         bench_startup
         cut -d' ' -f1 /proc/loadavg >"$OUT/load-end"
         date -u '+%Y-%m-%d %H:%M UTC' >"$OUT/date"

@@ -569,3 +569,33 @@ fn tab_completes_the_snapshot_paths_as_files() {
     assert_eq!(complete(&["funnels", "diff", "fun"]), ["funnels.json", "funnels.ndjson"]);
     assert_eq!(complete(&["funnels", "diff", "funnels.json", "funnels.nd"]), ["funnels.ndjson"]);
 }
+
+#[test]
+fn the_readme_example_is_what_the_sandbox_prints() {
+    let readme = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let section = readme.split("\n## ").find(|s| s.starts_with("Watching for changes")).expect("the README section");
+    let block = |fence: &str, nth: usize| -> String {
+        section.split(fence).nth(nth).expect("the block").split("```").next().unwrap().to_owned()
+    };
+    let commands = block("```sh\n", 2);
+    let lines: Vec<&str> = commands.lines().collect();
+    assert_eq!(lines.len(), 2, "{commands}");
+    assert!(lines[1].contains("--mutate 1"), "{commands}");
+    let bin = Path::new(env!("CARGO_BIN_EXE_funnels")).parent().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let mut stdout = String::new();
+    for line in lines {
+        let line = line.replace("target/debug/", &format!("{}/", bin.display()));
+        let out = std::process::Command::new("sh")
+            .args(["-c", &line])
+            .current_dir(work.path())
+            .env_clear()
+            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+            .env("HOME", work.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{line}: {}", String::from_utf8_lossy(&out.stderr));
+        stdout = String::from_utf8(out.stdout).unwrap();
+    }
+    assert_eq!(stdout, block("```text\n", 1));
+}
