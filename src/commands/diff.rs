@@ -18,7 +18,7 @@ mod snapshot;
 use std::borrow::Cow;
 use std::io;
 use std::mem::ManuallyDrop;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -67,12 +67,31 @@ fn check_options(settings: &Settings, args: &DiffArgs) -> anyhow::Result<()> {
         if args.update {
             return Err(exit::usage("--update replaces OLD with the live funnels; it does not go with NEW"));
         }
+        // They choose which live funnels are fetched; two files leave none to fetch, and a user who
+        // meant them to narrow the snapshots must not get a silent full comparison.
+        let live_only = [
+            (!args.filter.is_empty(), "--filter"),
+            (args.filter_json.is_some(), "--filter-json"),
+            (args.page_size.is_some(), "--page-size"),
+            (args.all_users, "--all-users"),
+        ];
+        if let Some((_, flag)) = live_only.iter().find(|(given, _)| *given) {
+            return Err(exit::usage(format!(
+                "{flag} applies to the live funnels, and with NEW there are none: it does not go with two snapshots"
+            )));
+        }
         if stdin_old && is_stdin(new) {
             return Err(exit::usage("OLD and NEW cannot both be - (standard input)"));
         }
     } else if args.update && stdin_old {
         return Err(exit::usage("--update replaces the file OLD; it does not go with - (standard input)"));
     }
+    // `--out` onto a snapshot would destroy it (with --update, OLD would be written twice).
+    let snapshots: Vec<(&str, PathBuf)> = [("snapshot OLD", Some(&args.old)), ("snapshot NEW", args.new.as_ref())]
+        .into_iter()
+        .filter_map(|(what, path)| path.filter(|p| !is_stdin(p)).map(|p| (what, p.clone())))
+        .collect();
+    destination::preflight(settings.out.as_deref(), &snapshots)?;
     let stdin_snapshot = stdin_old || args.new.as_deref().is_some_and(is_stdin);
     if stdin_snapshot && settings.token.stdin {
         return Err(exit::usage("a snapshot - and --token-stdin both want standard input"));

@@ -328,12 +328,21 @@ fn every_usage_error_is_one_line_exit_2_before_any_request() {
         (&["--parallel", "9"], "--parallel must be 1..=8"),
         (&["--all-users", "--user-id", "12"], "does not go with --user-id"),
         (&["--filter", "nmae=x"], "did you mean `name`"),
+        (&["--out", old], "is the snapshot OLD"),
     ];
     for (args, expected) in cases {
         let (code, stdout, stderr) = run(&endpoint(&server), &[&["diff", old][..], args].concat());
         assert_eq!((code, stdout.as_str()), (Some(2), ""), "{args:?}: {stderr}");
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
         assert_eq!(stderr.lines().filter(|l| !l.starts_with("hint:")).count(), 1, "{args:?}: {stderr}");
+    }
+    let new = dir.path().join("new.json");
+    fs::write(&new, json_snapshot(&[])).unwrap();
+    let new = new.to_str().unwrap();
+    for flag in [&["--filter", "name=x"][..], &["--filter-json", "{}"], &["--page-size", "10"], &["--all-users"]] {
+        let (code, stdout, stderr) = run(&endpoint(&server), &[&["diff", old, new][..], flag].concat());
+        assert_eq!((code, stdout.as_str()), (Some(2), ""), "{flag:?}: {stderr}");
+        assert!(stderr.contains(&format!("{} applies to the live funnels", flag[0])), "{flag:?}: {stderr}");
     }
     let stdin_cases: &[(&[&str], &str)] = &[
         (&["diff", "-", "--update"], "it does not go with - (standard input)"),
