@@ -311,15 +311,18 @@ impl<'de> Deserialize<'de> for Key {
                 f.write_str("a field name")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
-                Ok(match v {
-                    "user_id" => Key::UserId,
-                    "ext_id" => Key::ExtId,
-                    "name" => Key::Name,
-                    "stages" => Key::Stages,
-                    "stage_ext_id" => Key::StageExtId,
-                    "stage_name" => Key::StageName,
-                    "stage_status" => Key::StageStatus,
-                    "stage_order" => Key::StageOrder,
+                // By length first: each comparison is then of a known size, which compiles to a
+                // few integer compares instead of a `memcmp` call (8 million keys in a big file).
+                let v = v.as_bytes();
+                Ok(match v.len() {
+                    4 if v == b"name" => Key::Name,
+                    6 if v == b"ext_id" => Key::ExtId,
+                    6 if v == b"stages" => Key::Stages,
+                    7 if v == b"user_id" => Key::UserId,
+                    10 if v == b"stage_name" => Key::StageName,
+                    11 if v == b"stage_order" => Key::StageOrder,
+                    12 if v == b"stage_ext_id" => Key::StageExtId,
+                    12 if v == b"stage_status" => Key::StageStatus,
                     _ => Key::Other,
                 })
             }
