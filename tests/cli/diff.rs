@@ -616,15 +616,15 @@ fn a_diff_taller_than_the_screen_goes_through_the_pager() {
     let new: Vec<Value> = (1..=12).map(|i| base(&i.to_string(), "New")).collect();
     let (dir, a, b) = pair(&old, &new);
     let paged = dir.path().join("paged");
-    let pager = format!("cat > '{}'", paged.display());
+    let command = format!("cat > '{}'", paged.display());
     let line = format!("stty rows 10 cols 100; \"$FUNNELS\" diff --color never '{}' '{}'", a.display(), b.display());
-    assert_eq!(on_a_terminal(&[("FUNNELS_PAGER", &pager)], &line), "", "the table went to the pager");
+    assert_eq!(on_a_terminal(&[("FUNNELS_PAGER", &command)], &line), "", "the table went to the pager");
     let text = fs::read_to_string(&paged).expect("the pager ran");
     assert_eq!(text.lines().count(), 13, "{text}");
     assert!(text.lines().all(|l| l.starts_with("change") || l.contains("Old → New")), "{text}");
     // One that fits is shown as it is.
     fs::remove_file(&paged).unwrap();
     let line = format!("stty rows 40 cols 100; \"$FUNNELS\" diff --color never '{}' '{}'", a.display(), b.display());
-    assert!(on_a_terminal(&[("FUNNELS_PAGER", &pager)], &line).contains("Old → New"));
+    assert!(on_a_terminal(&[("FUNNELS_PAGER", &command)], &line).contains("Old → New"));
     assert!(!paged.exists());
 }
