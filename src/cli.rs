@@ -164,7 +164,7 @@ pub enum Command {
     /// stage_order), stage_status_changed, with the old and the new value. Sorted by user_id,
     /// ext_id, stage_ext_id, then kind.
     #[command(
-        after_help = "Examples:\n  funnels diff yesterday.json today.json\n  funnels diff funnels.json                  # against the live account\n  funnels diff -q --update --exit-code funnels.json   # from cron: each change once\n  funnels list --all -o ndjson | funnels diff funnels.ndjson - -o csv"
+        after_help = "Examples:\n  funnels diff yesterday.json today.json\n  funnels diff funnels.json                           # against the live account\n  funnels diff -q --update --exit-code funnels.json   # from cron: each change once\n  funnels list --all -o ndjson | funnels diff funnels.ndjson - -o csv"
     )]
     Diff(DiffArgs),
 
