@@ -172,7 +172,7 @@ fn two_files(settings: &Settings, args: &DiffArgs, old: &Source<'_>, new: &Sourc
     };
     let sides = Sides { old: (old, &old_bytes), new: Some((new, &new_bytes)) };
     let changes = ManuallyDrop::new(compared(&old_snap.funnels, &new_snap.funnels, &sides)?);
-    write_changes(settings, args, &changes, per_user)
+    write_changes(settings, args, &changes, per_user, true)
 }
 
 /// OLD against the live funnels; with `--update`, OLD rolled forward.
@@ -229,7 +229,8 @@ fn live(settings: &Settings, args: &DiffArgs, old: &Source<'_>) -> anyhow::Resul
         Some(bytes) => compared(&old_snap.funnels, &live_funnels, &Sides { old: (old, bytes), new: None })?,
         None => Vec::new(),
     });
-    let exit = write_changes(settings, args, &changes, args.all_users)?;
+    // A first run creates OLD: it compared nothing, so it says what it did instead of "no changes".
+    let exit = write_changes(settings, args, &changes, args.all_users, old_bytes.is_some())?;
     if args.update {
         let layout = match old_snap.layout {
             Layout::Empty => None,
@@ -465,8 +466,15 @@ fn live_funnel(user_id: Option<i64>, funnel: &Funnel) -> anyhow::Result<SnapFunn
 }
 
 /// The change records to standard output or `--out` (a tall table through the pager), then the
-/// exit code: 11 for changes with `--exit-code`.
-fn write_changes(settings: &Settings, args: &DiffArgs, changes: &[Change<'_>], per_user: bool) -> anyhow::Result<Exit> {
+/// exit code: 11 for changes with `--exit-code`. `compared`: there were two sides to compare, so an
+/// empty result is worth "no changes" on a terminal.
+fn write_changes(
+    settings: &Settings,
+    args: &DiffArgs,
+    changes: &[Change<'_>],
+    per_user: bool,
+    compared: bool,
+) -> anyhow::Result<Exit> {
     let options = OutputOptions {
         format: settings.format,
         fields: Change::fields(per_user),
@@ -482,7 +490,7 @@ fn write_changes(settings: &Settings, args: &DiffArgs, changes: &[Change<'_>], p
         .context("could not write the output")?;
     dest.commit()?;
     if changes.is_empty() {
-        if settings.stderr_tty {
+        if settings.stderr_tty && compared {
             notice(settings, "no changes");
         }
         return Ok(Exit::Success);

@@ -628,3 +628,18 @@ fn a_diff_taller_than_the_screen_goes_through_the_pager() {
     assert!(on_a_terminal(&[("FUNNELS_PAGER", &command)], &line).contains("Old → New"));
     assert!(!paged.exists());
 }
+
+#[cfg(unix)]
+#[test]
+fn the_first_update_on_a_terminal_says_it_created_the_snapshot() {
+    let sandbox = Sandbox::start(3);
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("funnels.json");
+    let env = [("FUNNELS_ENDPOINT", sandbox.endpoint.as_str()), ("FUNNELS_TOKEN", "demo")];
+    let line = format!("\"$FUNNELS\" diff --update '{}'", old.display());
+    let screen = on_a_terminal(&env, &line);
+    assert_eq!(screen.replace("\r\n", "\n"), format!("funnels: created {} with 3 funnels\n", old.display()));
+    // The second run finds nothing new.
+    assert_eq!(on_a_terminal(&env, &line).replace("\r\n", "\n"), "funnels: no changes\n");
+    assert!(fs::read_to_string(&old).unwrap().starts_with("[\n  {\n    \"ext_id\": \"1\""));
+}
