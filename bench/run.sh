@@ -8,7 +8,7 @@
 # Knobs (environment): BENCH_RUNS (10), BENCH_WARMUP (2), BENCH_RSS_RUNS (3: peak RSS is the largest
 # of these), BENCH_SIZES ("25000 110000"), BENCH_LATENCY_MS (100), BENCH_USERS (200: client users of
 # the agency scenario), BENCH_WRITE (1: 0 leaves BENCHMARKS.md alone and only prints; 0 by default
-# with BENCH_ONLY), BENCH_ONLY (the scenarios to run, of "sizes latency agency startup"; default all;
+# with BENCH_ONLY), BENCH_ONLY (the scenarios to run, of "sizes latency agency diff startup"; default all;
 # the other scenarios' rows of results.tsv are kept), BENCH_REPORT_ONLY (1: measure nothing, rewrite
 # the report from the last run's target/bench/results.tsv).
 #
@@ -25,7 +25,7 @@ RSS_RUNS=${BENCH_RSS_RUNS:-3}
 SIZES=${BENCH_SIZES:-"25000 110000"}
 LATENCY_MS=${BENCH_LATENCY_MS:-100}
 USERS=${BENCH_USERS:-200}
-ONLY=${BENCH_ONLY:-"sizes latency agency startup"}
+ONLY=${BENCH_ONLY:-"sizes latency agency diff startup"}
 # A run of some scenarios only would replace every other result in BENCHMARKS.md with nothing.
 WRITE=${BENCH_WRITE:-$([ -n "${BENCH_ONLY:-}" ] && echo 0 || echo 1)}
 OUT=$ROOT/target/bench
@@ -243,6 +243,22 @@ check_agency() {
     rm -f "$ref" "$out"
 }
 
+# funnels diff of two 110 000-funnel snapshots (issue 15): the sandbox before and after `sandbox
+# --mutate 1`, written by `list --all` as json and as ndjson; no network in the timed runs.
+bench_diff() {
+    local n=110000 d=$OUT/diff f=$FUNNELS format
+    mkdir -p "$d"
+    for format in json ndjson; do
+        "$SANDBOX" --port 0 --funnels "$n" --minute-limit 1000000000 --day-limit 1000000000 --exec \
+            env FUNNELS_TOKEN=demo "$f" list --all -o "$format" --out "$d/old.$format" 2>/dev/null
+        "$SANDBOX" --port 0 --funnels "$n" --minute-limit 1000000000 --day-limit 1000000000 --mutate 1 --exec \
+            env FUNNELS_TOKEN=demo "$f" list --all -o "$format" --out "$d/new.$format" 2>/dev/null
+        [ "$("$f" diff "$d/old.$format" "$d/new.$format" -o ndjson | wc -l)" = 9 ] || die "diff of the $format snapshots is not 9 changes"
+        measure diff "$format" "funnels diff (two $format snapshots, $(du -m "$d/old.$format" | cut -f1) MB each)" \
+            "$f diff $d/old.$format $d/new.$format -o ndjson"
+    done
+}
+
 bench_startup() {
     measure startup version "funnels --version" "$FUNNELS --version" $((RUNS * 10 > 100 ? RUNS * 10 : 100)) 10
 }
@@ -332,7 +348,15 @@ targets() {
     ratio_target "curl + jq loop / ndjson, 25 000 ≥ 10 ×" "$(field 25000 curljq 4)" "$(field 25000 ndjson 4)" ge 10
     ratio_target "Python requests loop / ndjson, 25 000 ≥ 12 ×" "$(field 25000 python 4)" "$(field 25000 ndjson 4)" ge 12
     abs_target "\`funnels --version\` ≤ 3 ms" "$(field startup version 4)" 3 ms
-    abs_target "\`diff\` of two 110 000-funnel snapshots ≤ 0.5 s (median)" "$(field diff json 4)" 500 ms
+    abs_target "\`diff\` of two 110 000-funnel json snapshots ≤ 0.5 s (median)" "$(field diff json 4)" 500 ms
+    abs_target "\`diff\` of two 110 000-funnel ndjson snapshots ≤ 0.5 s (median)" "$(field diff ndjson 4)" 500 ms
+    local format bytes
+    for format in json ndjson; do
+        [ -f "$OUT/diff/old.$format" ] && [ -f "$OUT/diff/new.$format" ] || continue
+        bytes=$(($(stat -c %s "$OUT/diff/old.$format") + $(stat -c %s "$OUT/diff/new.$format")))
+        abs_target "\`diff\` ($format): peak RSS ≤ 2 × the two files ($(mib $((bytes / 1024))) MiB)" \
+            "$(field diff "$format" 9)" "$(awk -v b="$bytes" 'BEGIN { printf "%.1f", 2 * b / 1048576 }')" mib
+    done
 }
 
 report() {
@@ -357,6 +381,7 @@ report() {
     group_table 110000 "110 000 funnels (11 pages, 97 MB of JSON), no added latency"
     group_table latency "110 000 funnels, sandbox --latency-ms ${LATENCY_MS}"
     group_table agency "Agency: ${USERS} client users with 10 funnels each (and 4 of the sandbox's own), sandbox --users ${USERS} --latency-ms ${LATENCY_MS}; median of $(agency_runs) runs, no warm-up"
+    group_table diff "funnels diff of two 110 000-funnel snapshots (sandbox before and after --mutate 1)"
     group_table startup "Start-up"
 }
 
@@ -376,7 +401,7 @@ only() { [[ " $ONLY " == *" $1 "* ]]; }
 
 main() {
     for scenario in $ONLY; do
-        case $scenario in sizes | latency | agency | startup) ;; *) die "BENCH_ONLY: no scenario $scenario" ;; esac
+        case $scenario in sizes | latency | agency | diff | startup) ;; *) die "BENCH_ONLY: no scenario $scenario" ;; esac
     done
     mkdir -p "$OUT"
     if [ "${BENCH_REPORT_ONLY:-0}" != 1 ]; then
@@ -397,6 +422,7 @@ main() {
             only sizes && groups+=" $SIZES"
             only latency && groups+=" latency"
             only agency && groups+=" agency"
+            only diff && groups+=" diff"
             only startup && groups+=" startup"
             awk -F'\t' -v groups="$groups " 'index(groups, " " $1 " ") == 0' "$RESULTS" >"$RESULTS.kept"
             mv "$RESULTS.kept" "$RESULTS"
@@ -411,6 +437,7 @@ main() {
         fi
         if only latency; then bench_parallel; fi
         if only agency; then bench_agency; fi
+        if only diff; then bench_diff; fi
         if only startup; then bench_startup; fi
         cut -d' ' -f1 /proc/loadavg >"$OUT/load-end"
         date -u '+%Y-%m-%d %H:%M UTC' >"$OUT/date"

@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum, ValueHint};
 
 /// Command-line client for the sales funnels of the CoMagic / UIS / CallGear Data API v2.0.
 #[derive(Debug, Parser)]
@@ -154,6 +154,20 @@ pub enum Command {
     #[command(after_help = "Examples:\n  funnels profiles\n  funnels profiles -o json")]
     Profiles,
 
+    /// What changed in the funnels between two snapshots, or a snapshot and now.
+    ///
+    /// OLD and NEW are files written by `funnels list -o json` or `-o ndjson` (with or without
+    /// --all-users), or - for standard input. Without NEW the live funnels are fetched as `list
+    /// --all` would (with --filter, --user-id, --all-users...) and compared with OLD. Funnels are
+    /// matched by (user_id,) ext_id, stages by stage_ext_id; one record per change: funnel_added,
+    /// funnel_removed, funnel_renamed, stage_added, stage_removed, stage_renamed, stage_moved (its
+    /// stage_order), stage_status_changed, with the old and the new value. Sorted by user_id,
+    /// ext_id, stage_ext_id, then kind.
+    #[command(
+        after_help = "Examples:\n  funnels diff yesterday.json today.json\n  funnels diff funnels.json                           # against the live account\n  funnels diff -q --update --exit-code funnels.json   # from cron: each change once\n  funnels list --all -o ndjson | funnels diff funnels.ndjson - -o csv"
+    )]
+    Diff(DiffArgs),
+
     /// Print a completion script for SHELL.
     ///
     /// The script asks funnels itself on every TAB (so `funnels` must be on PATH): subcommands,
@@ -255,6 +269,86 @@ pub struct ListArgs {
     pub keep_going: bool,
 }
 
+/// `funnels diff`. The options of `list` that make no sense for a comparison are accepted here
+/// (hidden) only to be refused with a message that says why (SPEC §4).
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier snapshot (`funnels list -o json` or `-o ndjson`), or - for standard input.
+    #[arg(value_name = "OLD", value_hint = ValueHint::FilePath)]
+    pub old: PathBuf,
+
+    /// The later snapshot, or - for standard input [default: the live funnels, fetched now].
+    #[arg(value_name = "NEW", value_hint = ValueHint::FilePath)]
+    pub new: Option<PathBuf>,
+
+    /// Exit 11 when there are changes (0 when there are none).
+    #[arg(long)]
+    pub exit_code: bool,
+
+    /// Without NEW: after the diff is written, replace OLD with the live snapshot atomically, in
+    /// OLD's format (a new file: ndjson when its name ends in .ndjson, else json); a missing OLD
+    /// is created, reporting nothing.
+    #[arg(long)]
+    pub update: bool,
+
+    /// A condition `FIELD OP [VALUE]` for the live funnels; repeatable, AND-ed.
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Vec<String>,
+
+    /// OR the --filter conditions instead of AND-ing them.
+    #[arg(long, requires = "filter")]
+    pub any: bool,
+
+    /// A raw API filter object for the live funnels: JSON text, @FILE, or - for standard input.
+    #[arg(long, value_name = "JSON|@FILE|-", conflicts_with_all = ["filter", "any"])]
+    pub filter_json: Option<String>,
+
+    /// Records per request, 1..=10000 [default: 10000].
+    #[arg(long, value_name = "N", value_parser = ranged::<1, 10_000>)]
+    pub page_size: Option<u64>,
+
+    /// Requests in flight at once (1-8), pages and with --all-users users, while the minute budget covers them.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub parallel: u8,
+
+    /// Agent accounts: the funnels of every client user (OLD must be a snapshot of list --all-users).
+    #[arg(long)]
+    pub all_users: bool,
+
+    /// With -o csv: a file for spreadsheets (a UTF-8 BOM first; a cell starting with = + - @, tab or
+    /// CR gets a leading ').
+    #[arg(long)]
+    pub excel: bool,
+
+    /// Refused: a snapshot holds whole funnels.
+    #[arg(long, hide = true, value_name = "LIST")]
+    pub fields: Option<String>,
+
+    /// Refused: changes are records of their own.
+    #[arg(long, hide = true)]
+    pub explode: bool,
+
+    /// Refused: changes are known only once both snapshots are whole.
+    #[arg(long, hide = true)]
+    pub stream: bool,
+
+    /// Refused: a part of the funnels would show the rest as removed.
+    #[arg(long, hide = true, value_name = "N")]
+    pub limit: Option<String>,
+
+    /// Refused: a part of the funnels would show the rest as removed.
+    #[arg(long, hide = true, value_name = "N")]
+    pub offset: Option<String>,
+
+    /// Refused: diff compares funnels, not their number.
+    #[arg(long, hide = true)]
+    pub count: bool,
+
+    /// Refused: a skipped user's funnels would show as removed.
+    #[arg(long, hide = true)]
+    pub keep_going: bool,
+}
+
 /// `funnels users`.
 #[derive(Debug, Args)]
 pub struct UsersArgs {
@@ -299,7 +393,7 @@ pub struct CompletionsArgs {
 #[derive(Debug, Args)]
 pub struct ManArgs {
     /// Print the page of this command (funnels-COMMAND.1) instead of funnels.1.
-    #[arg(value_name = "COMMAND", value_parser = ["list", "show", "check", "users", "login", "logout", "profiles", "completions", "man"])]
+    #[arg(value_name = "COMMAND", value_parser = ["list", "show", "check", "users", "login", "logout", "profiles", "diff", "completions", "man"])]
     pub command: Option<String>,
 }
 

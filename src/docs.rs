@@ -36,24 +36,24 @@ pub const SHELLS: [(Shell, &str); 5] = [
 /// only those listed for it here. `profiles`, `--no-pager` and `--excel` (should it be global) are
 /// listed ahead of their arrival; a global option missing here fails a unit test.
 const APPLIES: &[(&str, &[&str])] = &[
-    ("profile", &["list", "show", "check", "users", "login", "logout", "profiles"]),
-    ("config", &["list", "show", "check", "users", "login", "logout", "profiles"]),
-    ("platform", &["list", "show", "check", "users", "login"]),
-    ("endpoint", &["list", "show", "check", "users", "login"]),
-    ("token_file", &["list", "show", "check", "users"]),
-    ("token_stdin", &["list", "show", "check", "users"]),
-    ("user_id", &["list", "show", "check"]),
-    ("output", &["list", "show", "check", "users", "profiles"]),
-    ("out", &["list", "show", "check", "users", "profiles", "completions", "man"]),
-    ("timeout", &["list", "show", "check", "users", "login", "logout"]),
-    ("retries", &["list", "show", "check", "users", "login", "logout"]),
-    ("max_wait", &["list", "show", "check", "users"]),
-    ("no_pager", &["list", "show", "users"]),
+    ("profile", &["list", "show", "check", "users", "login", "logout", "profiles", "diff"]),
+    ("config", &["list", "show", "check", "users", "login", "logout", "profiles", "diff"]),
+    ("platform", &["list", "show", "check", "users", "login", "diff"]),
+    ("endpoint", &["list", "show", "check", "users", "login", "diff"]),
+    ("token_file", &["list", "show", "check", "users", "diff"]),
+    ("token_stdin", &["list", "show", "check", "users", "diff"]),
+    ("user_id", &["list", "show", "check", "diff"]),
+    ("output", &["list", "show", "check", "users", "profiles", "diff"]),
+    ("out", &["list", "show", "check", "users", "profiles", "completions", "man", "diff"]),
+    ("timeout", &["list", "show", "check", "users", "login", "logout", "diff"]),
+    ("retries", &["list", "show", "check", "users", "login", "logout", "diff"]),
+    ("max_wait", &["list", "show", "check", "users", "diff"]),
+    ("no_pager", &["list", "show", "users", "diff"]),
     ("excel", &["list", "show", "users"]),
-    ("color", &["list", "show", "users"]),
-    ("verbose", &["list", "show", "check", "users", "login", "logout"]),
-    ("quiet", &["list", "show", "check", "users", "login", "logout", "profiles"]),
-    ("dry_run", &["list", "show", "check", "users", "login", "logout"]),
+    ("color", &["list", "show", "users", "diff"]),
+    ("verbose", &["list", "show", "check", "users", "login", "logout", "diff"]),
+    ("quiet", &["list", "show", "check", "users", "login", "logout", "profiles", "diff"]),
+    ("dry_run", &["list", "show", "check", "users", "login", "logout", "diff"]),
 ];
 
 /// The clap command `funnels` parses with and documents itself by.
@@ -66,6 +66,7 @@ fn present(cmd: clap::Command) -> clap::Command {
     let mut cmd = cmd
         .mut_subcommand("list", |sub| query_help(sub, &FUNNELS))
         .mut_subcommand("users", |sub| query_help(sub, &USERS))
+        .mut_subcommand("diff", |sub| sub.mut_arg("filter", |arg| filter_help(arg, &FUNNELS)))
         .mut_subcommand("show", |sub| {
             let about = sub.get_about().map(ToString::to_string).unwrap_or_default();
             sub.long_about(format!("{about}\n\n{}", show_fields()))
@@ -93,6 +94,31 @@ fn present(cmd: clap::Command) -> clap::Command {
 /// `--filter`, `--sort` and `--fields` of a paged listing, with the fields, sort keys, operators
 /// and examples of its own record type, and their completers.
 fn query_help(sub: clap::Command, schema: &'static Schema) -> clap::Command {
+    let sortable = join(schema.sortable());
+    let default_sort: Vec<String> =
+        schema.default_sort.iter().map(|key| format!("{}:{}", key.field, order_name(key.order))).collect();
+    let names = join(schema.names());
+    sub.mut_arg("filter", |arg| filter_help(arg, schema))
+        .mut_arg("sort", |arg| {
+            let short = format!("{}; sortable: {sortable}", help(&arg));
+            let long = with_lines(
+                &arg,
+                &[
+                    format!("Sortable fields: {sortable}."),
+                    format!("Without --sort, {} is sent, so that paging is stable.", default_sort.join(",")),
+                ],
+            );
+            arg.help(short).long_help(long).add(complete::sort_keys(schema))
+        })
+        .mut_arg("fields", |arg| {
+            let short = format!("{}: {names}", help(&arg));
+            let long = with_lines(&arg, &[format!("Fields: {names} [default: all, in this order].")]);
+            arg.help(short).long_help(long).add(complete::fields(schema))
+        })
+}
+
+/// `--filter` with the filterable fields, operators and examples of `schema`, and its completer.
+fn filter_help(arg: Arg, schema: &'static Schema) -> Arg {
     let examples = schema.filter_examples;
     let (text, numbers): (Vec<&str>, Vec<&str>) =
         schema.filterable().partition(|name| schema.field(name).is_some_and(|f| f.kind == Kind::Text));
@@ -103,38 +129,16 @@ fn query_help(sub: clap::Command, schema: &'static Schema) -> clap::Command {
     if !text.is_empty() {
         kinds.push(format!("{} (text: < > <= >= compare text, so \"10\" < \"9\")", text.join(", ")));
     }
-    let sortable = join(schema.sortable());
-    let default_sort: Vec<String> =
-        schema.default_sort.iter().map(|key| format!("{}:{}", key.field, order_name(key.order))).collect();
-    let names = join(schema.names());
-    sub.mut_arg("filter", |arg| {
-        let short = format!("{}; fields: {}; e.g. {}", help(&arg), join(schema.filterable()), examples[0]);
-        let long = with_lines(
-            &arg,
-            &[
-                format!("Fields: {}.", kinds.join("; ")),
-                format!("Operators: {OPERATOR_LIST}."),
-                format!("Examples: {}", examples.join(", ")),
-            ],
-        );
-        arg.help(short).long_help(long).add(complete::filter_fields(schema))
-    })
-    .mut_arg("sort", |arg| {
-        let short = format!("{}; sortable: {sortable}", help(&arg));
-        let long = with_lines(
-            &arg,
-            &[
-                format!("Sortable fields: {sortable}."),
-                format!("Without --sort, {} is sent, so that paging is stable.", default_sort.join(",")),
-            ],
-        );
-        arg.help(short).long_help(long).add(complete::sort_keys(schema))
-    })
-    .mut_arg("fields", |arg| {
-        let short = format!("{}: {names}", help(&arg));
-        let long = with_lines(&arg, &[format!("Fields: {names} [default: all, in this order].")]);
-        arg.help(short).long_help(long).add(complete::fields(schema))
-    })
+    let short = format!("{}; fields: {}; e.g. {}", help(&arg), join(schema.filterable()), examples[0]);
+    let long = with_lines(
+        &arg,
+        &[
+            format!("Fields: {}.", kinds.join("; ")),
+            format!("Operators: {OPERATOR_LIST}."),
+            format!("Examples: {}", examples.join(", ")),
+        ],
+    );
+    arg.help(short).long_help(long).add(complete::filter_fields(schema))
 }
 
 /// What `show` prints in each format, and how it finds the funnel.
@@ -381,6 +385,9 @@ output written but known to be incomplete (offset ceiling; users skipped by \-\-
 \fB10\fR
 not found (show with an unknown ext_id)
 .TP
+\fB11\fR
+diff \-\-exit\-code: the snapshots differ
+.TP
 \fB129\fR, \fB130\fR, \fB143\fR
 hung up, interrupted, terminated (SIGHUP, SIGINT, SIGTERM); the temporary \-\-out file is removed and terminal echo restored first
 .SH ENVIRONMENT
@@ -425,6 +432,9 @@ A nightly CSV export from cron, replacing the file only when the run succeeded:
 .TP
 Funnels whose name contains "sales", in any case:
 \fBfunnels list \-\-filter 'name ilike %sales%' \-\-all\fR
+.TP
+From cron, report each change to the funnels once (exit 11 when there are some) and keep the snapshot current:
+\fBfunnels diff \-q \-\-update \-\-exit\-code funnels.json\fR
 .TP
 Check the key, the IP whitelist and the points left:
 \fBfunnels check\fR

@@ -26,6 +26,8 @@ pub enum Exit {
     Rejected = 8,
     Incomplete = 9,
     NotFound = 10,
+    /// `diff --exit-code`: the snapshots differ.
+    Changed = 11,
     /// SIGHUP.
     Hangup = 129,
     /// SIGINT.

@@ -1,6 +1,6 @@
 //! The one bounded reader for every local file funnels reads: the token file, the config file, the
-//! session file, `--filter-json @FILE` and `-`, `--token-stdin` and `login --password-stdin`
-//! (SPEC §2, "Local files").
+//! session file, `--filter-json @FILE` and `-`, `--token-stdin` and `login --password-stdin`, and
+//! the snapshots of `diff`, bounded only by memory (SPEC §2, "Local files").
 //!
 //! Why one place: a device such as `/dev/zero` or a directory must be refused before a byte is read,
 //! a file larger than the bound must never be slurped, and a pipe or FIFO (`--token-file <(pass show
@@ -79,6 +79,21 @@ pub fn read_file(path: &Path, wait: Duration) -> Result<Contents, FileError> {
     let path = path.to_owned();
     let (bytes, shared) = pump(move || File::open(&path), Until::End(MAX_FILE), Some(wait))?;
     Ok(Contents { text: String::from_utf8(bytes).map_err(|_| FileError::NotText)?, shared })
+}
+
+/// Reads a whole `diff` snapshot — a regular file, a pipe or FIFO, or standard input for `None` —
+/// with no bound but memory (SPEC §2). A regular file is read in one piece into a buffer of its
+/// size, so the bytes are never copied or over-allocated: `diff` parses them where they lie.
+pub fn read_unbounded(path: Option<&Path>, wait: Duration) -> Result<Vec<u8>, FileError> {
+    let (bytes, _) = if let Some(path) = path {
+        admit(&std::fs::metadata(path)?, usize::MAX, false)?;
+        let path = path.to_owned();
+        pump(move || File::open(&path), Until::End(usize::MAX), Some(wait))?
+    } else {
+        let (file, tty) = stdin_file()?;
+        pump(move || Ok(file), Until::End(usize::MAX), (!tty).then_some(wait))?
+    };
+    Ok(bytes)
 }
 
 /// Reads all of standard input (`--filter-json -`), at most [`MAX_FILE`] bytes. A terminal is
@@ -178,10 +193,27 @@ fn pump(
             // (A first line is bounded as it is read: a long file behind it does not matter.)
             let meta = file.metadata()?;
             admit(&meta, if line { usize::MAX } else { max }, terminal_ok)?;
-            Ok((file, shared(&meta)))
+            Ok((file, shared(&meta), meta.is_file().then_some(meta.len())))
         }) {
-            Ok((file, shared)) => {
+            Ok((file, shared, len)) => {
                 if tx.send(Chunk::Opened(shared)).is_err() {
+                    return;
+                }
+                // A whole regular file in one piece, into a buffer of its size (a file that grew
+                // meanwhile is still read to its end, and a bound still applies on arrival).
+                if let Some(len) = len.and_then(|len| usize::try_from(len).ok()).filter(|_| !line) {
+                    let mut file = file;
+                    let mut whole = Vec::with_capacity(len.min(max).saturating_add(1));
+                    let chunk = match (&mut file)
+                        .take(u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1))
+                        .read_to_end(&mut whole)
+                    {
+                        Ok(_) => Chunk::Bytes(whole),
+                        Err(e) => Chunk::Failed(FileError::Io(e)),
+                    };
+                    if tx.send(chunk).is_ok() {
+                        let _ = tx.send(Chunk::End);
+                    }
                     return;
                 }
                 file
@@ -223,7 +255,11 @@ fn pump(
             Chunk::Opened(flag) => is_shared = flag,
             Chunk::Bytes(chunk) => {
                 let start = bytes.len();
-                bytes.extend_from_slice(&chunk);
+                if bytes.is_empty() {
+                    bytes = chunk;
+                } else {
+                    bytes.extend_from_slice(&chunk);
+                }
                 if let Some(at) = bytes[start..].iter().position(|&b| b == b'\n').filter(|_| line) {
                     let end = start + at;
                     bytes.truncate(end + 1);

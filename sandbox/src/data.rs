@@ -1,8 +1,10 @@
 //! The deterministic data sets: the client's (and user 12's) `--funnels N`, users 13 and 14 with
-//! their edge cases, the customer users, and the funnels of the `--users` clients, built on demand.
+//! their edge cases, the customer users, and the funnels of the `--users` clients, built on demand;
+//! `--mutate` edits the first set as `mutate.rs` says.
 
 use std::fmt::Write as _;
 
+use crate::mutate::{Mutation, StageRow};
 use crate::table::{Datum, FUNNEL_FIELDS, Table, USER_FIELDS, push_json_str};
 
 /// The first id of the `--users` clients.
@@ -46,23 +48,37 @@ const STAGES_EN: [&str; 10] = [
 /// Writes a `stages` array: `in_process` stages 1..=n, then success (10010) and failed (10020);
 /// with `closing_first` the closing stages come first in the array (orders are unchanged).
 fn write_stages(out: &mut String, russian: bool, n: usize, ext_id: impl Fn(usize) -> String, closing_first: bool) {
+    write_edited_stages(out, russian, n, ext_id, closing_first, |_| {});
+}
+
+/// [`write_stages`], with the stages edited by `edit` (`--mutate`) before they are written.
+fn write_edited_stages(
+    out: &mut String,
+    russian: bool,
+    n: usize,
+    ext_id: impl Fn(usize) -> String,
+    closing_first: bool,
+    edit: impl FnOnce(&mut Vec<StageRow>),
+) {
     let names = if russian { &STAGES_RU } else { &STAGES_EN };
     let (won, lost) = if russian {
         ("Успешно реализовано", "Закрыто и не реализовано")
     } else {
         ("Closed won", "Closed lost")
     };
-    let mut stages: Vec<(String, &str, &str, usize)> =
-        (1..=n).map(|j| (ext_id(j), names[(j - 1) % names.len()], "in_process", j)).collect();
-    let closing = [(ext_id(n + 1), won, "success", 10_010), (ext_id(n + 2), lost, "failed", 10_020)];
+    let row = |id, name: &str, status, order| StageRow { id, name: name.to_owned(), status, order };
+    let mut stages: Vec<StageRow> =
+        (1..=n).map(|j| row(ext_id(j), names[(j - 1) % names.len()], "in_process", j)).collect();
+    let closing = [row(ext_id(n + 1), won, "success", 10_010), row(ext_id(n + 2), lost, "failed", 10_020)];
     if closing_first {
         stages.splice(0..0, closing);
     } else {
         stages.extend(closing);
     }
+    edit(&mut stages);
     out.clear();
     out.push('[');
-    for (k, (id, name, status, order)) in stages.iter().enumerate() {
+    for (k, StageRow { id, name, status, order }) in stages.iter().enumerate() {
         if k > 0 {
             out.push(',');
         }
@@ -75,12 +91,20 @@ fn write_stages(out: &mut String, russian: bool, n: usize, ext_id: impl Fn(usize
     out.push(']');
 }
 
-pub(crate) fn main_funnels(n: usize) -> Table {
+/// The client's (and user 12's) `--funnels N`, as `--mutate` (0: none) leaves them.
+pub(crate) fn main_funnels(n: usize, mutate: u32) -> Table {
     let mut table = Table::new(FUNNEL_FIELDS);
     table.json.reserve(n * 900);
     table.spans.reserve(n * table.stride());
+    let in_process = |i: usize| 1 + (mix(i as u64) % 10) as usize;
+    let mutation = (mutate > 0 && n > 0).then(|| Mutation::new(mutate, n, in_process));
+    let added = mutation.as_ref().map(|m| m.added);
     let (mut stages, mut name) = (String::new(), String::new());
-    for i in 1..=n {
+    for i in (1..=n).chain(added) {
+        let m = mutation.as_ref();
+        if m.is_some_and(|m| m.removed == Some(i)) {
+            continue;
+        }
         let russian = i % 2 == 1;
         name.clear();
         let _ = match ((i / 2) % 4, russian) {
@@ -93,8 +117,16 @@ pub(crate) fn main_funnels(n: usize) -> Table {
             (2, false) => write!(name, "Partner deals, \"VIP\" {i}"),
             (_, false) => write!(name, "Inbound calls {i}"),
         };
-        let in_process = 1 + (mix(i as u64) % 10) as usize;
-        write_stages(&mut stages, russian, in_process, |j| (100 * i + j).to_string(), false);
+        if let Some(m) = m.filter(|m| m.renamed == i) {
+            name = m.rename(&name);
+        }
+        let ext_id = |j: usize| (100 * i + j).to_string();
+        match m.filter(|m| m.staged == Some(i)) {
+            Some(m) => write_edited_stages(&mut stages, russian, in_process(i), ext_id, false, |rows| {
+                m.edit_stages(i, russian, rows);
+            }),
+            None => write_stages(&mut stages, russian, in_process(i), ext_id, false),
+        }
         table.push(&[Datum::Str(Some(&i.to_string())), Datum::Str(Some(&name)), Datum::Json(&stages)]);
     }
     table.finish()

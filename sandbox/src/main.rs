@@ -44,7 +44,10 @@
 //! those slices, so the sandbox is never what a benchmark measures. The small sets hold the edge
 //! cases: `B3` lists its closing stages first, `B7` has `"stages":[]`, `V10` has `"stages":null`.
 //! The funnels of the `--users` clients are built when asked for (10 rows), so `--users` costs only
-//! the user list.
+//! the user list. `--mutate N` (N ≥ 1) serves the main set as it stands on a later day: one funnel
+//! renamed, one removed, one added, and in one funnel a stage renamed, two moved, one switched to
+//! `failed`, one removed and one added — every change `funnels diff` reports (`mutate.rs` says
+//! which); the same N always gives the same data, and a different N different changes.
 //!
 //! **As the vendor documents it** (API.md §4, §5). `=`/`!=` with `"value": null`, or with no
 //! `value` at all, test for null / not null; `is_null`/`is_not_null` are accepted too, except with
@@ -89,7 +92,8 @@
 //! `Content-Length` or chunked bodies, `Expect: 100-continue`), `envelope` (the JSON-RPC envelope
 //! and the error body), `methods` (the four methods and the [`methods::Service`] they answer from),
 //! `accounts` (tokens, sessions, point budgets), `query` (limit, offset, fields, filter, sort),
-//! `table` (pre-serialized rows and their indexes), `data` (the deterministic data sets) and
+//! `table` (pre-serialized rows and their indexes), `data` (the deterministic data sets), `mutate`
+//! (the later day of `--mutate`) and
 //! `refusal` (the error answers every layer returns).
 
 mod accounts;
@@ -97,6 +101,7 @@ mod data;
 mod envelope;
 mod http;
 mod methods;
+mod mutate;
 mod options;
 mod query;
 mod refusal;

@@ -34,7 +34,7 @@ pub(crate) struct Service {
 impl Service {
     pub(crate) fn new(opts: &Options) -> Self {
         Service {
-            funnels: [data::main_funnels(opts.funnels), data::beta_funnels(), data::vector_funnels()],
+            funnels: [data::main_funnels(opts.funnels, opts.mutate), data::beta_funnels(), data::vector_funnels()],
             users: data::customer_users(i64::from(opts.users)),
             extra_users: i64::from(opts.users),
             brand: opts.platform.unwrap_or(Brand::Comagic),

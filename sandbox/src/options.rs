@@ -11,7 +11,7 @@ const MAX_EXTRA_USERS: u32 = 100_000;
 const DEFAULT_FUNNELS: usize = 3;
 
 pub(crate) const USAGE: &str = "\
-usage: sandbox [--port PORT] [--funnels N] [--users N] [--latency-ms MS]
+usage: sandbox [--port PORT] [--funnels N] [--users N] [--mutate N] [--latency-ms MS]
                [--minute-limit N] [--hour-limit N] [--day-limit N]
                [--windows LIST] [--platform P] [--null-error-ids]
                [--bare-errors] [--fail-every N] [--verbose]
@@ -21,6 +21,9 @@ usage: sandbox [--port PORT] [--funnels N] [--users N] [--latency-ms MS]
   --funnels N        funnels of the client account and of agent user 12 (default 3: their table
                      fits an 80x24 terminal)
   --users N          N more client users of the agent, ids 1000.., 10 funnels each (default 0)
+  --mutate N         serve the --funnels set as on a later day N (default 0: unchanged): one
+                     funnel renamed, one removed, one added, and in one funnel a stage renamed,
+                     two moved, one switched to failed, one removed, one added; for funnels diff
   --latency-ms MS    sleep before every response (default 0)
   --minute-limit N   API points per minute and account (default 200)
   --hour-limit N     API points per hour and account; puts the hour window in force (default 4000,
@@ -63,6 +66,8 @@ pub(crate) struct Options {
     pub(crate) port: Option<u16>,
     pub(crate) funnels: usize,
     pub(crate) users: u32,
+    /// `--mutate`: 0 for the data as always.
+    pub(crate) mutate: u32,
     pub(crate) latency: Duration,
     pub(crate) minute_limit: u64,
     pub(crate) hour_limit: Option<u64>,
@@ -108,6 +113,7 @@ pub(crate) fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Optio
         port: None,
         funnels: DEFAULT_FUNNELS,
         users: 0,
+        mutate: 0,
         latency: Duration::ZERO,
         minute_limit: 200,
         hour_limit: None,
@@ -136,6 +142,7 @@ pub(crate) fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Optio
             "--port" => opts.port = Some(parse_num(&name, &value("a port")?)?),
             "--funnels" => opts.funnels = parse_num(&name, &value("a count")?)?,
             "--users" => opts.users = parse_num(&name, &value("a count")?)?,
+            "--mutate" => opts.mutate = parse_num(&name, &value("a day number")?)?,
             "--latency-ms" => {
                 opts.latency = Duration::from_millis(parse_num(&name, &value("milliseconds")?)?);
             }

@@ -37,17 +37,7 @@ pub struct AllUsers<'a> {
 
 impl AllUsers<'_> {
     pub fn run(&self, client: &mut Client) -> anyhow::Result<Exit> {
-        let users = Arc::new(users_query(self.settings));
-        let mut ids: Vec<i64> = Vec::new();
-        // Users without an id are listed but cannot be asked for: they count in the message.
-        let mut listed = 0;
-        listing::fetch::<CustomerUser>(client, &users, 1, None, &Progress::off(), |page| {
-            listed += page.len();
-            ids.extend(page.iter().filter_map(|u| u.id));
-            Ok(())
-        })
-        .map_err(|e| Scope::agents_only().session_key(self.session_key).attach(e))?;
-
+        let (ids, listed) = self.user_ids(client)?;
         let mut skipped: Vec<(i64, String)> = Vec::new();
         let outcome = if self.query.count {
             self.count(client, &ids, &mut skipped)?;
@@ -79,6 +69,21 @@ impl AllUsers<'_> {
         .into())
     }
 
+    /// The ids of the client users (`users --all`), and how many users were listed: users without
+    /// an id are listed but cannot be asked for, and count in the messages.
+    pub fn user_ids(&self, client: &mut Client) -> anyhow::Result<(Vec<i64>, usize)> {
+        let users = Arc::new(users_query(self.settings));
+        let mut ids: Vec<i64> = Vec::new();
+        let mut listed = 0;
+        listing::fetch::<CustomerUser>(client, &users, 1, None, &Progress::off(), |page| {
+            listed += page.len();
+            ids.extend(page.iter().filter_map(|u| u.id));
+            Ok(())
+        })
+        .map_err(|e| Scope::agents_only().session_key(self.session_key).attach(e))?;
+        Ok((ids, listed))
+    }
+
     /// `--count`: the sum of every user's count.
     fn count(&self, client: &mut Client, ids: &[i64], skipped: &mut Vec<(i64, String)>) -> anyhow::Result<()> {
         let mut sum = 0;
@@ -100,16 +105,28 @@ impl AllUsers<'_> {
         listing::emit(settings, query).run::<UserFunnel, _>(
             options,
             |line| notice(settings, line),
-            |progress, sink| {
-                if self.parallel > 1 && ids.len() > 1 {
-                    client.set_observer(progress.observer());
-                    if let Some(users) = Users::start(self, client, ids) {
-                        return self.collect(users, ids, progress, sink, skipped);
-                    }
-                }
-                self.in_turn(client, ids, progress, sink, skipped)
-            },
+            |progress, sink| self.fetch(client, ids, progress, sink, skipped),
         )
+    }
+
+    /// The funnels of the users `ids`, each led by its `user_id`, handed to `sink` in that order
+    /// (also `diff`'s live snapshot): one user after another with `--parallel 1`, else up to
+    /// `--parallel` users at a time ([`Users`]), in the same order and chunks.
+    pub fn fetch(
+        &self,
+        client: &mut Client,
+        ids: &[i64],
+        progress: &Progress,
+        sink: impl FnMut(Vec<UserFunnel>) -> anyhow::Result<()>,
+        skipped: &mut Vec<(i64, String)>,
+    ) -> anyhow::Result<Outcome> {
+        if self.parallel > 1 && ids.len() > 1 {
+            client.set_observer(progress.observer());
+            if let Some(users) = Users::start(self, client, ids) {
+                return self.collect(users, ids, progress, sink, skipped);
+            }
+        }
+        self.in_turn(client, ids, progress, sink, skipped)
     }
 
     /// `--parallel 1`: each user's funnels in turn.

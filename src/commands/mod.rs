@@ -5,6 +5,7 @@
 
 mod all_users;
 mod check;
+mod diff;
 mod list;
 mod listing;
 mod profiles;
@@ -53,6 +54,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::List(args) => list::run(&settings, args),
         Command::Show(args) => show::run(&settings, args),
         Command::Check => check::run(&settings),
+        Command::Diff(args) => diff::run(&settings, args),
         Command::Users(args) => users::run(&settings, args),
         Command::Login(args) => session::login(&settings, args),
         Command::Logout => session::logout(&settings),

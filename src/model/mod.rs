@@ -8,14 +8,17 @@
 //! cells, key: `funnel.rs` (and the `--all-users` record), `user.rs`. `record.rs` says what a record
 //! type provides to `query` (its [`Schema`]), `output` ([`Record`]) and `pager` ([`Keyed`]);
 //! `metadata.rs` reads what comes with the data (totals, point windows, server numbers);
-//! `session.rs` is `login.user`'s answer. The model imports nothing of the crate above it.
+//! `session.rs` is `login.user`'s answer; `change.rs` is the record `diff` prints. The model imports
+//! nothing of the crate above it.
 
+mod change;
 mod funnel;
 mod metadata;
 mod record;
 mod session;
 mod user;
 
+pub use change::{Change, ChangeKind};
 pub use funnel::{
     FUNNEL_NAME, FUNNELS, Funnel, STAGE_COLUMNS, STAGE_EXT_ID, STAGE_ORDER, STAGE_STATUS, STAGES_FIELD, Stage,
     StageStatus, UserFunnel, for_each_stage_in_order,

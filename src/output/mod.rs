@@ -7,9 +7,11 @@
 //!
 //! This file owns the flattening and the choice of writer; each format lives in its own file and sees
 //! only rows of cells under a fixed list of column names: `json.rs` (json, ndjson), `delimited.rs`
-//! (csv, tsv), `table.rs` (comfy-table, and the `show` layout). Streaming formats write each row as it
+//! (csv, tsv), `table.rs` (comfy-table, and the `show` layout). `changes.rs` prints `diff`'s change
+//! records: through these writers, or as its own one-line-per-change table. Streaming formats write each row as it
 //! comes; the table collects, because column widths depend on every row.
 
+pub mod changes;
 mod delimited;
 pub mod destination;
 pub mod emit;

@@ -5,6 +5,7 @@
 mod agents;
 mod all_users_requests;
 mod common;
+mod diff;
 mod ended_sessions;
 mod errors;
 mod first_use;
