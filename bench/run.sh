@@ -354,7 +354,7 @@ targets() {
     for format in json ndjson; do
         [ -f "$OUT/diff/old.$format" ] && [ -f "$OUT/diff/new.$format" ] || continue
         bytes=$(($(stat -c %s "$OUT/diff/old.$format") + $(stat -c %s "$OUT/diff/new.$format")))
-        abs_target "\`diff\` ($format): peak RSS ≤ 2 × the two files ($(mib $((bytes / 1024))) MiB)" \
+        abs_target "\`diff\` ($format): peak RSS ≤ 2 × the two files (together $(mib $((bytes / 1024))) MiB)" \
             "$(field diff "$format" 9)" "$(awk -v b="$bytes" 'BEGIN { printf "%.1f", 2 * b / 1048576 }')" mib
     done
 }

@@ -16,7 +16,7 @@ use crate::exit::{Exit, Failure};
 use crate::model::Keyed;
 
 mod prefetch;
-pub use prefetch::{Ahead, Prefetch, STREAM_PAGES_AHEAD, Source, run_ahead};
+pub use prefetch::{Ahead, Prefetch, Source, run_ahead};
 
 /// The API refuses offsets above this (API.md §4).
 pub const MAX_OFFSET: u64 = 100_000;

@@ -25,8 +25,8 @@ pub trait Source<T> {
     fn arrived(&self, page: &Page<T>, limit: u64);
 }
 
-/// How pages are fetched ahead: by how many workers, and how far ahead of the page the consumer
-/// waits for a worker may start one.
+/// How pages are fetched ahead: by how many workers (none: every page in turn), and how far ahead
+/// of the page the consumer waits for a worker may start one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ahead {
     pub workers: usize,
@@ -35,30 +35,29 @@ pub struct Ahead {
     pub window: usize,
 }
 
-/// The pages `--stream` fetches ahead of the one being written.
-pub const STREAM_PAGES_AHEAD: usize = 2;
-
 impl Ahead {
-    /// `--parallel N`: N workers, each free to run up to N jobs past the one awaited, so that one
-    /// slow answer does not idle the others (a window of N did: at 100 ms latency, answers that took
-    /// 146–203 ms held every fast worker until the slowest one's page was taken, and 110 000
-    /// funnels took 0.81 s instead of 0.62 s). With `stream`, at most [`STREAM_PAGES_AHEAD`] pages
-    /// fetched ahead of the one being written, whatever N: a page held costs its body and its
-    /// records (~16 MB at 10 000 funnels), and `--stream` is for memory that does not grow with the
-    /// export (at N = 4 a 110 000-funnel stream peaked at 2.3× a 25 000-funnel one).
+    /// `--parallel N` (N > 1): N workers, each free to run up to 2 × N jobs past the one awaited, so
+    /// that one slow answer does not idle the others (a window of N did: at 100 ms latency, answers
+    /// that took 146–203 ms held every fast worker until the slowest one's page was taken, and
+    /// 110 000 funnels took 0.81 s instead of 0.62 s). `--parallel 1`: none, strictly in turn.
+    ///
+    /// With `stream`, whatever N > 1: one worker fetching the page after the one being written.
+    /// A page held costs its body and its records (~16 MB at 10 000 funnels) and `--stream` is for
+    /// memory that does not grow with the export: with N workers a 110 000-funnel stream peaked at
+    /// 2.3× (N = 4) and 1.17× (N = 2) the memory of a 25 000-funnel one, which has only two pages
+    /// to fetch ahead; with one, both runs hold the same two pages.
     pub fn new(parallel: usize, stream: bool) -> Ahead {
-        if stream {
-            let workers = parallel.min(STREAM_PAGES_AHEAD);
-            Ahead { workers, window: workers }
-        } else {
-            Ahead { workers: parallel, window: parallel.saturating_mul(2) }
+        match (parallel, stream) {
+            (0 | 1, _) => Ahead { workers: 0, window: 0 },
+            (_, true) => Ahead { workers: 1, window: 2 },
+            (n, false) => Ahead { workers: n, window: n.saturating_mul(2) },
         }
     }
 }
 
 /// Runs the plan with `ahead.workers` workers fetching ahead: the pages after the first are
 /// prefetched when the first one told the total and the minute budget covers them; otherwise (and
-/// with one worker or none) every page is fetched in turn. The order and rules are those of
+/// with no worker) every page is fetched in turn. The order and rules are those of
 /// [`super::run`]. The workers are detached: a failed run returns without waiting for them.
 pub fn run_ahead<T, S>(
     plan: &Plan,
@@ -70,7 +69,7 @@ where
     T: Keyed + Hash + Send + 'static,
     S: Source<T>,
 {
-    if ahead.workers <= 1 {
+    if ahead.workers == 0 {
         let fetch = |offset, limit| {
             let page = source.page(offset, limit)?;
             source.arrived(&page, limit);
@@ -380,11 +379,11 @@ mod tests {
     }
 
     #[test]
-    fn workers_may_run_twice_their_number_ahead_and_stream_at_most_two() {
+    fn workers_may_run_twice_their_number_ahead_and_stream_one_page_ahead() {
         assert_eq!(Ahead::new(4, false), Ahead { workers: 4, window: 8 });
-        assert_eq!(Ahead::new(1, false), Ahead { workers: 1, window: 2 });
-        assert_eq!(Ahead::new(8, true), Ahead { workers: 2, window: 2 });
-        assert_eq!(Ahead::new(1, true), Ahead { workers: 1, window: 1 });
+        assert_eq!(Ahead::new(1, false), Ahead { workers: 0, window: 0 });
+        assert_eq!(Ahead::new(8, true), Ahead { workers: 1, window: 2 });
+        assert_eq!(Ahead::new(1, true), Ahead { workers: 0, window: 0 });
     }
 
     #[test]
