@@ -148,3 +148,24 @@ pub fn run(endpoint: &str, args: &[&str]) -> (Option<i32>, String, String) {
     assert!(!stdout.contains(CANARY) && !stderr.contains(CANARY), "the token leaked");
     (out.status.code(), stdout, stderr)
 }
+
+/// An account of 123 456 funnels (`total_items`) of which the API's offset limit lets 110 000 be
+/// fetched: the 11 pages of 10 000 up to it, each expected once.
+pub fn offset_ceiling_server() -> (mockito::ServerGuard, Vec<mockito::Mock>) {
+    let mut server = mockito::Server::new();
+    let mut mocks = Vec::new();
+    for page in 0..11u64 {
+        let data: Vec<Value> = (page * 10_000 + 1..=page * 10_000 + 10_000)
+            .map(|i| json!({"ext_id": i.to_string(), "name": "n", "stages": []}))
+            .collect();
+        mocks.push(
+            server
+                .mock("POST", "/v2.0")
+                .match_body(body_has(json!({"params": {"offset": page * 10_000}})))
+                .with_body_from_request(reply(result(&data, 123_456)))
+                .expect(1)
+                .create(),
+        );
+    }
+    (server, mocks)
+}

@@ -492,20 +492,7 @@ fn a_failed_live_fetch_prints_nothing_and_leaves_old_byte_identical() {
 
 #[test]
 fn an_incomplete_live_fetch_is_exit_9_with_no_diff_and_no_update() {
-    let mut server = mockito::Server::new();
-    let mut mocks = Vec::new();
-    for page in 0..11u64 {
-        let data: Vec<Value> = (page * 10_000 + 1..=page * 10_000 + 10_000)
-            .map(|i| json!({"ext_id": i.to_string(), "name": "n", "stages": []}))
-            .collect();
-        mocks.push(
-            server
-                .mock("POST", "/v2.0")
-                .match_body(body_has(json!({"params": {"offset": page * 10_000}})))
-                .with_body_from_request(reply(result(&data, 123_456)))
-                .create(),
-        );
-    }
+    let (server, mocks) = offset_ceiling_server();
     let dir = tempfile::tempdir().unwrap();
     let old = dir.path().join("funnels.ndjson");
     fs::write(&old, ndjson_snapshot(&[base("1", "A")])).unwrap();
@@ -516,6 +503,9 @@ fn an_incomplete_live_fetch_is_exit_9_with_no_diff_and_no_update() {
     assert_eq!(stdout, "");
     assert!(stderr.contains("only 110000 of 123456 funnels are reachable"), "{stderr}");
     assert_eq!(fs::read_to_string(&old).unwrap(), ndjson_snapshot(&[base("1", "A")]));
+    for mock in mocks {
+        mock.assert();
+    }
 }
 
 /// Runs `line` under a pseudo-terminal (util-linux `script`) with `$FUNNELS` the binary; returns

@@ -78,21 +78,7 @@ fn out_file_is_untouched_on_failure_and_replaced_on_success() {
 
 #[test]
 fn offset_ceiling_writes_what_is_reachable_and_exits_9() {
-    let mut server = mockito::Server::new();
-    let mut mocks = Vec::new();
-    for page in 0..11u64 {
-        let data: Vec<Value> = (page * 10_000 + 1..=page * 10_000 + 10_000)
-            .map(|i| json!({"ext_id": i.to_string(), "name": "n", "stages": []}))
-            .collect();
-        mocks.push(
-            server
-                .mock("POST", "/v2.0")
-                .match_body(body_has(json!({"params": {"offset": page * 10_000}})))
-                .with_body_from_request(reply(result(&data, 123_456)))
-                .expect(1)
-                .create(),
-        );
-    }
+    let (mut server, mocks) = offset_ceiling_server();
     let beyond =
         server.mock("POST", "/v2.0").match_body(body_has(json!({"params": {"offset": 110_000}}))).expect(0).create();
     let (mut cmd, _home) = funnels(&endpoint(&server));
