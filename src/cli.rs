@@ -236,7 +236,7 @@ pub struct QueryArgs {
     #[arg(long)]
     pub no_header: bool,
 
-    /// With ndjson, csv or tsv: write each page as it arrives.
+    /// With ndjson, csv or tsv: write each page as it arrives, fetching the next one meanwhile (two pages in memory).
     #[arg(long)]
     pub stream: bool,
 
