@@ -1,8 +1,8 @@
 //! `funnels list --all-users`: the funnels of every client user of an agent account, each record
 //! led by its `user_id` (SPEC §4). The user list comes first (ids only); then each user's funnels,
 //! counted or listed, with `--keep-going` turning a user's failure into a warning and exit 9. With
-//! `--parallel` above 1 up to that many users are fetched at once by detached workers, and written
-//! in the order `users` lists them, byte for byte as one after another.
+//! `--parallel` above 1 up to that many users are fetched (or counted) at once by detached workers,
+//! and written in the order `users` lists them, byte for byte as one after another.
 
 use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -84,9 +84,24 @@ impl AllUsers<'_> {
         Ok((ids, listed))
     }
 
-    /// `--count`: the sum of every user's count.
+    /// `--count`: the sum of every user's count, up to `--parallel` users at a time.
     fn count(&self, client: &mut Client, ids: &[i64], skipped: &mut Vec<(i64, String)>) -> anyhow::Result<()> {
-        let mut sum = 0;
+        let mut sum: u64 = 0;
+        if self.parallel > 1
+            && ids.len() > 1
+            && let Some(users) = Users::start(self, client, ids, count_job)
+        {
+            for (index, &id) in ids.iter().enumerate() {
+                let done = users.next(index).map_err(|(failed, err)| self.failed(ids[failed], err))?;
+                match done.result {
+                    Ok(outcome) => sum = sum.saturating_add(outcome.total.unwrap_or(0)),
+                    // Only with --keep-going does a worker hand a failure here.
+                    Err(err) => skipped.push((id, format!("{err:#}"))),
+                }
+            }
+            drop(users);
+            return super::print_count(self.settings, sum).map(drop);
+        }
         for &id in ids {
             match user_param(id).and_then(|user| listing::count::<Funnel>(client, self.query, Some(user))) {
                 Ok(n) => sum = u64::saturating_add(sum, n),
@@ -122,7 +137,7 @@ impl AllUsers<'_> {
     ) -> anyhow::Result<Outcome> {
         if self.parallel > 1 && ids.len() > 1 {
             client.set_observer(progress.observer());
-            if let Some(users) = Users::start(self, client, ids) {
+            if let Some(users) = Users::start(self, client, ids, funnels_job(self.parallel)) {
                 return self.collect(users, ids, progress, sink, skipped);
             }
         }
@@ -249,6 +264,29 @@ fn user_param(id: i64) -> anyhow::Result<u64> {
     })
 }
 
+/// A user's funnels, page by page, as a [`Users`] job.
+fn funnels_job(parallel: usize) -> impl Fn(&mut Client, &Arc<Query>, i64) -> Done + Clone + Send + 'static {
+    move |client, query, id| {
+        let mut pages = Vec::new();
+        let result = user_param(id).and_then(|user| {
+            let progress = Progress::off();
+            let mut source = ApiPages { client, query, user_id: Some(user), progress: &progress };
+            let ahead = pager::Ahead::new(parallel, query.stream);
+            pager::run_ahead(&query.plan, ahead, &mut source, |page: Vec<Funnel>| {
+                pages.push(page.into_iter().map(|funnel| UserFunnel { user_id: id, funnel }).collect());
+                Ok(())
+            })
+        });
+        Done { pages, result }
+    }
+}
+
+/// A user's `--count` as a [`Users`] job: one request, the number in the outcome's total.
+fn count_job(client: &mut Client, query: &Arc<Query>, id: i64) -> Done {
+    let result = user_param(id).and_then(|user| listing::count::<Funnel>(client, query, Some(user)));
+    Done { pages: Vec::new(), result: result.map(|n| Outcome { total: Some(n), ..Outcome::default() }) }
+}
+
 /// One user's funnels as a worker fetched them: its pages (those before a failure too) and how the
 /// fetch ended.
 struct Done {
@@ -281,8 +319,12 @@ struct State {
 }
 
 impl Users {
-    /// Starts `--parallel` workers; `None` when no thread could start (the run goes in turn).
-    fn start(run: &AllUsers<'_>, client: &Client, ids: &[i64]) -> Option<Users> {
+    /// Starts `--parallel` workers, each doing `job` for one user after another; `None` when no
+    /// thread could start (the run goes in turn).
+    fn start<J>(run: &AllUsers<'_>, client: &Client, ids: &[i64], job: J) -> Option<Users>
+    where
+        J: Fn(&mut Client, &Arc<Query>, i64) -> Done + Clone + Send + 'static,
+    {
         let window = run.parallel;
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
@@ -301,28 +343,14 @@ impl Users {
             let (shared, ids, cancel_all) = (Arc::clone(&shared), Arc::clone(&ids), cancel.clone());
             let mut client = client.fork(&cancel);
             let query = Arc::clone(run.query);
-            let (parallel, keep_going) = (run.parallel, run.keep_going);
+            let (keep_going, job) = (run.keep_going, job.clone());
             let worker = std::thread::Builder::new().name("user".to_owned()).spawn(move || {
                 while let Some(index) = shared.take(window) {
                     let id = ids[index];
-                    let mut pages = Vec::new();
-                    let result = catch_unwind(AssertUnwindSafe(|| {
-                        let user = user_param(id)?;
-                        let progress = Progress::off();
-                        let mut source =
-                            ApiPages { client: &mut client, query: &query, user_id: Some(user), progress: &progress };
-                        pager::run_ahead(
-                            &query.plan,
-                            pager::Ahead::new(parallel, query.stream),
-                            &mut source,
-                            |page: Vec<Funnel>| {
-                                pages.push(page.into_iter().map(|funnel| UserFunnel { user_id: id, funnel }).collect());
-                                Ok(())
-                            },
-                        )
-                    }))
-                    .unwrap_or_else(|_| Err(anyhow::anyhow!("a user worker failed unexpectedly")));
-                    if !shared.finish(index, Done { pages, result }, keep_going, &cancel_all) {
+                    let done = catch_unwind(AssertUnwindSafe(|| job(&mut client, &query, id))).unwrap_or_else(|_| {
+                        Done { pages: Vec::new(), result: Err(anyhow::anyhow!("a user worker failed unexpectedly")) }
+                    });
+                    if !shared.finish(index, done, keep_going, &cancel_all) {
                         return;
                     }
                 }

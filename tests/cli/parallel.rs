@@ -308,3 +308,36 @@ fn stream_fetches_one_page_at_a_time_whatever_the_setting() {
     }
     assert_eq!(outputs[0], outputs[1], "--stream prints the same bytes");
 }
+
+#[test]
+fn all_users_count_asks_for_users_at_once_within_the_budget_and_sums_the_same() {
+    let mut outputs = Vec::new();
+    for parallel in SETTINGS {
+        let (endpoint, counts) = counting_server();
+        let (mut cmd, _home) = funnels(&endpoint);
+        cmd.env("FUNNELS_WAIT_UNIT_MS", "1").args([
+            "list",
+            "--all-users",
+            "--count",
+            "--max-wait",
+            "1500",
+            "--parallel",
+            parallel,
+        ]);
+        let out = cmd.output().unwrap();
+        let (stdout, stderr) = texts(&out);
+        assert_eq!(out.status.code(), Some(0), "--parallel {parallel}: {stderr}");
+        assert_eq!(stdout, "84\n", "--parallel {parallel}: 12 users × 7 funnels");
+        assert_eq!(counts.refused.load(Ordering::SeqCst), 0, "--parallel {parallel}: over the minute's points");
+        let most = counts.most_in_flight.load(Ordering::SeqCst);
+        assert!(most <= parallel.parse().unwrap(), "--parallel {parallel}: {most} in flight");
+        if parallel == "1" {
+            assert_eq!(most, 1, "--parallel 1 is strictly sequential");
+        } else {
+            assert!(most >= 2, "--parallel {parallel}: users were counted concurrently");
+        }
+        outputs.push(out.stdout);
+    }
+    // (stderr tells of the quota waits, which differ with the setting)
+    assert!(outputs.windows(2).all(|w| w[0] == w[1]), "the same count at every setting");
+}
