@@ -20,7 +20,7 @@ use super::ClientOptions;
 use super::cancel::Cancel;
 use super::envelope::{Payload, Reply, Request, interpret};
 use super::error::{ApiError, FailedAttempt, RpcError, format_reset};
-use super::gate::{Admit, Gate};
+use super::gate::{Admit, Gate, Spent};
 use super::log::{format_millis, redacted_body, request_summary, verbose_line};
 use super::transport::{Answer, Transport};
 use crate::model::{Limits, Metadata, Reading, WindowType};
@@ -166,11 +166,10 @@ impl Client {
             match self.gate.enter(&self.cancel) {
                 Admit::Go => {}
                 Admit::Cancelled => return Err(RpcError::Cancelled),
-                Admit::Spent(reset) => {
-                    // Another worker's answer left no minute points: the same rule as for this
-                    // client's own last answer, before asking.
-                    let minute = [Spent { window: WindowType::Minute, reset: Some(reset) }];
-                    match self.wait_for_windows(&minute) {
+                Admit::Spent(spent) => {
+                    // Another worker's answer left no points: the same rule as for this client's
+                    // own last answer, before asking.
+                    match self.wait_for_windows(&spent) {
                         Ok(()) => continue,
                         Err(Stop::Cancelled) => return Err(RpcError::Cancelled),
                         Err(Stop::Beyond { window, note }) => return Err(spent_before_asking(window, note)),
@@ -344,7 +343,7 @@ impl Client {
         self.sent.fetch_add(1, Ordering::Relaxed);
         let id = self.last_id;
         let body = serde_json::to_vec(&Request::new(id, method, self.token.as_deref(), params)).map_err(|e| {
-            self.gate.leave(None);
+            self.gate.leave(None, &[]);
             FailedAttempt::fatal(RpcError::Transport(format!("could not encode the request for {method}: {e}")))
         })?;
         if self.options.verbose > 1 {
@@ -365,7 +364,8 @@ impl Client {
             Err(FailedAttempt { error: RpcError::Api(api), .. }) => api.limits(),
             Err(_) => None,
         };
-        self.gate.leave(limits.and_then(|limits| self.minute_told(limits)));
+        let spent = limits.map(spent_windows).unwrap_or_default();
+        self.gate.leave(limits.and_then(|limits| self.minute_told(limits)), &spent);
         if let Some(limits) = limits {
             self.last_limits.update(limits);
         }
@@ -424,13 +424,6 @@ fn after_retries(error: RpcError, retries: u32) -> RpcError {
         return error;
     }
     with_note(error, &format!("after {retries} {}", if retries == 1 { "retry" } else { "retries" }))
-}
-
-/// A used-up point window and the seconds until it resets, when known.
-#[derive(Debug, Clone)]
-struct Spent {
-    window: WindowType,
-    reset: Option<u64>,
 }
 
 /// The windows of `limits` with no points left.

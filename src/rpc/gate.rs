@@ -10,6 +10,7 @@ use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::cancel::Cancel;
+use crate::model::WindowType;
 
 /// How often a waiting attempt looks at the run's cancel (the gate's own wakeups come on release).
 const CANCEL_POLL: Duration = Duration::from_millis(20);
@@ -30,6 +31,17 @@ struct State {
     minute: Option<(u64, Instant)>,
     reset: u64,
     lasts: Duration,
+    /// The windows an answer of this minute said were used up, when one brought the budget to 0: a
+    /// day or hour window at 0 caps the minute budget too, and must be waited for (or end the run)
+    /// by its own reset, not the minute's.
+    spent: Vec<Spent>,
+}
+
+/// A used-up point window and the seconds until it resets, when known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spent {
+    pub window: WindowType,
+    pub reset: Option<u64>,
 }
 
 impl State {
@@ -50,16 +62,23 @@ impl State {
 pub enum Admit {
     /// The attempt is counted in; it must [`Gate::leave`].
     Go,
-    /// Another attempt's answer left no points this minute: wait this many server seconds for the
-    /// reset (the call loop's quota rule) before asking again.
-    Spent(u64),
+    /// Another attempt's answer left no points: wait for these windows to reset (the call loop's
+    /// quota rule; the minute's reset is what is left of it) before asking again.
+    Spent(Vec<Spent>),
     Cancelled,
 }
 
 impl Default for Gate {
     fn default() -> Self {
         Gate {
-            state: Mutex::new(State { limit: 1, in_flight: 0, minute: None, reset: 0, lasts: Duration::ZERO }),
+            state: Mutex::new(State {
+                limit: 1,
+                in_flight: 0,
+                minute: None,
+                reset: 0,
+                lasts: Duration::ZERO,
+                spent: Vec::new(),
+            }),
             released: Condvar::new(),
         }
     }
@@ -91,7 +110,13 @@ impl Gate {
             }
             if let Some((0, ends)) = state.minute {
                 if state.in_flight == 0 {
-                    return Admit::Spent(state.reset_left(ends - now));
+                    let minute = Spent { window: WindowType::Minute, reset: Some(state.reset_left(ends - now)) };
+                    let mut spent: Vec<Spent> =
+                        state.spent.iter().filter(|s| s.window != WindowType::Minute).cloned().collect();
+                    if spent.is_empty() || state.spent.iter().any(|s| s.window == WindowType::Minute) {
+                        spent.push(minute);
+                    }
+                    return Admit::Spent(spent);
                 }
             }
             let covered = state.minute.is_some_and(|(remaining, _)| remaining > state.in_flight as u64);
@@ -104,8 +129,8 @@ impl Gate {
     }
 
     /// An attempt ended; `minute` is the budget its answer told (points left, the reset in server
-    /// seconds and as a duration here), if it told one.
-    pub fn leave(&self, minute: Option<(u64, u64, Duration)>) {
+    /// seconds and as a duration here), if it told one, and `spent` the windows it said are used up.
+    pub fn leave(&self, minute: Option<(u64, u64, Duration)>, spent: &[Spent]) {
         let mut state = self.lock();
         state.in_flight = state.in_flight.saturating_sub(1);
         if let Some((remaining, reset, lasts)) = minute {
@@ -118,6 +143,14 @@ impl Gate {
                     state.minute = Some((remaining, now.checked_add(lasts).unwrap_or(now)));
                     state.reset = reset;
                     state.lasts = lasts;
+                    state.spent.clear();
+                }
+            }
+            if remaining == 0 {
+                for window in spent {
+                    if !state.spent.iter().any(|s| s.window == window.window) {
+                        state.spent.push(window.clone());
+                    }
                 }
             }
         }
@@ -150,17 +183,17 @@ mod tests {
         let minute = |n| Some((n, 60, Duration::from_secs(60)));
         gate.set_limit(3);
         assert_eq!(gate.enter(&cancel), Admit::Go);
-        gate.leave(minute(2));
+        gate.leave(minute(2), &[]);
         assert_eq!(gate.enter(&cancel), Admit::Go);
         assert_eq!(gate.enter(&cancel), Admit::Go, "2 points left cover 2 attempts");
         assert_eq!(gate.lock().in_flight, 2);
-        gate.leave(minute(5));
+        gate.leave(minute(5), &[]);
         assert_eq!(gate.lock().minute.unwrap().0, 2, "the lowest count of the minute stays");
-        gate.leave(None);
+        gate.leave(None, &[]);
         assert_eq!(gate.lock().minute.unwrap().0, 2);
         // A new minute: the next answer's count replaces the old one.
         gate.lock().minute = Some((0, Instant::now()));
-        gate.leave(minute(9));
+        gate.leave(minute(9), &[]);
         assert_eq!(gate.lock().minute.unwrap().0, 9);
         for _ in 0..3 {
             assert_eq!(gate.enter(&cancel), Admit::Go);
@@ -173,9 +206,26 @@ mod tests {
         let (gate, cancel) = (Gate::default(), Cancel::default());
         gate.set_limit(4);
         assert_eq!(gate.enter(&cancel), Admit::Go);
-        gate.leave(Some((0, 17, Duration::from_secs(60))));
-        assert!(matches!(gate.enter(&cancel), Admit::Spent(16 | 17)), "what is left of the minute's 17 s");
+        gate.leave(Some((0, 17, Duration::from_secs(60))), &[Spent { window: WindowType::Minute, reset: Some(17) }]);
+        match gate.enter(&cancel) {
+            Admit::Spent(spent) => {
+                assert_eq!(spent.len(), 1, "{spent:?}");
+                assert!(matches!(spent[0].reset, Some(16 | 17)), "what is left of the minute's 17 s: {spent:?}");
+            }
+            other => panic!("{other:?}"),
+        }
         gate.lock().minute = Some((0, Instant::now()));
         assert_eq!(gate.enter(&cancel), Admit::Go, "after the reset the minute is unknown: one at a time");
+    }
+
+    #[test]
+    fn a_day_window_at_0_is_what_the_next_attempt_waits_for_not_the_minute() {
+        let (gate, cancel) = (Gate::default(), Cancel::default());
+        gate.set_limit(4);
+        assert_eq!(gate.enter(&cancel), Admit::Go);
+        let day = Spent { window: WindowType::Day, reset: Some(30_000) };
+        // 88 minute points left, but the day's are gone: the budget the answer told is 0.
+        gate.leave(Some((0, 40, Duration::from_secs(40))), std::slice::from_ref(&day));
+        assert_eq!(gate.enter(&cancel), Admit::Spent(vec![day]), "the day's reset, not a wait for the minute's");
     }
 }

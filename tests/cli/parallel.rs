@@ -341,3 +341,36 @@ fn all_users_count_asks_for_users_at_once_within_the_budget_and_sums_the_same() 
     // (stderr tells of the quota waits, which differ with the setting)
     assert!(outputs.windows(2).all(|w| w[0] == w[1]), "the same count at every setting");
 }
+
+#[test]
+fn a_day_window_used_up_by_one_worker_ends_the_run_at_once_for_all() {
+    for parallel in SETTINGS {
+        let day_left = Arc::new(Mutex::new(5u64));
+        let (endpoint, counts) = counted_server(move |request, seen| {
+            std::thread::sleep(Duration::from_millis(10));
+            let mut left = day_left.lock().unwrap();
+            if *left == 0 {
+                seen.refused.fetch_add(1, Ordering::SeqCst);
+                return json!({"jsonrpc": "2.0", "id": request["id"], "error": {"code": -32029,
+                    "message": "limit exceeded", "data": {"mnemonic": "limit_exceeded",
+                    "params": {"limit_type": "day"}}}})
+                .to_string();
+            }
+            *left -= 1;
+            let limits = json!({"day_limit": 5, "day_remaining": *left, "day_reset": 30_000,
+                "minute_limit": 100, "minute_remaining": 90, "minute_reset": 60});
+            let mut body: Value = serde_json::from_str(&answer(request, 90, 60)).unwrap();
+            body["result"]["metadata"]["limits"] = limits;
+            body.to_string()
+        });
+        let (mut cmd, _home) = funnels(&endpoint);
+        cmd.env("FUNNELS_WAIT_UNIT_MS", "1").args(["list", "--all-users", "-o", "ndjson", "--parallel", parallel]);
+        let out = cmd.output().unwrap();
+        let (stdout, stderr) = texts(&out);
+        assert_eq!(out.status.code(), Some(6), "--parallel {parallel}: {stderr}");
+        assert_eq!(stdout, "", "--parallel {parallel}");
+        assert!(stderr.contains("resets in 8h 20m"), "--parallel {parallel}: the day's reset is told: {stderr}");
+        assert!(!stderr.contains("minute quota"), "--parallel {parallel}: no wait for the minute: {stderr}");
+        assert_eq!(counts.refused.load(Ordering::SeqCst), 0, "--parallel {parallel}: a request the day refused");
+    }
+}
