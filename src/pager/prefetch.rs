@@ -92,7 +92,7 @@ where
                 let kept = (fetched.items.len() as u64).min(limit);
                 let jobs = plan.pages_after(offset.saturating_add(kept), total);
                 if !jobs.is_empty() && jobs.len() as u64 <= budget {
-                    let (fetchers, stop) = source.workers(ahead.workers);
+                    let (fetchers, stop) = source.workers(ahead.workers.min(jobs.len()));
                     prefetch = Some(Prefetch::start(jobs, fetchers, ahead.window, stop));
                 }
             }
@@ -421,6 +421,16 @@ mod tests {
         assert_eq!(server.workers, 3, "the pages after the first were fetched ahead");
         let expected: Vec<(u64, u64)> = (0..10).map(|page| (page * 10, 10)).collect();
         assert_eq!(*server.arrived.borrow(), expected);
+    }
+
+    #[test]
+    fn no_more_workers_start_than_there_are_pages_to_fetch_ahead() {
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        // 25 records in pages of 10: two pages after the first.
+        let mut server = Server::new(25, None, Some(100), &calls);
+        run_ahead(&plan(Want::All, 10), Ahead::new(4, false), &mut server, |_| Ok(())).unwrap();
+        assert_eq!(server.workers, 2);
+        assert_eq!(calls.lock().unwrap().len(), 3);
     }
 
     #[test]
