@@ -374,3 +374,21 @@ fn a_day_window_used_up_by_one_worker_ends_the_run_at_once_for_all() {
         assert_eq!(counts.refused.load(Ordering::SeqCst), 0, "--parallel {parallel}: a request the day refused");
     }
 }
+
+#[test]
+fn the_sandbox_minute_limit_is_never_overspent_at_any_setting() {
+    // 34 users (the sandbox's 4 and 30 more) against 12 points a minute: the run spends them all,
+    // then every user left is skipped before asking (--max-wait 0). A request the minute refused
+    // would show in -v as an answer with -32029. (Which users get the last points depends on which
+    // worker reaches the gate first, so the skipped users may differ from setting to setting.)
+    for parallel in SETTINGS {
+        let sandbox = Sandbox::start_with(&["--funnels", "10", "--users", "30", "--minute-limit", "12"], Stdio::null());
+        let args = ["list", "--all-users", "--keep-going", "-o", "ndjson", "--max-wait", "0", "-v"];
+        let (code, _, stderr) = on_sandbox(&sandbox, "demo-agent", &args, parallel);
+        assert_eq!(code, Some(9), "--parallel {parallel}: {stderr}");
+        let answers: Vec<&str> = stderr.lines().filter(|l| l.contains(" → ")).collect();
+        assert!(answers.iter().all(|l| !l.contains("-32029")), "--parallel {parallel}: refused: {answers:#?}");
+        assert!(answers.len() >= 12, "--parallel {parallel}: the minute's points were used: {answers:#?}");
+        assert!(stderr.contains("left no points in the minute window"), "--parallel {parallel}: {stderr}");
+    }
+}
