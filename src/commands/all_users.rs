@@ -171,21 +171,37 @@ impl AllUsers<'_> {
                     }
                 })
             });
-            match result {
-                Ok(outcome) => {
-                    if !held.is_empty() {
-                        sink(held)?;
-                    }
-                    add(&mut total, &outcome);
-                }
-                Err(err) if self.keep_going => {
-                    let partial = if query.stream { " (its funnels so far were written)" } else { "" };
-                    skipped.push((id, format!("{err:#}{partial}")));
-                }
-                Err(err) => return Err(self.failed(id, err)),
-            }
+            self.settle(id, result, held, &mut sink, &mut total, skipped)?;
         }
         Ok(total)
+    }
+
+    /// One user's end, the same whichever way it was fetched: its held funnels written and its
+    /// outcome added, or — with `--keep-going` — the user skipped with its reason, or the run ended.
+    fn settle(
+        &self,
+        id: i64,
+        result: anyhow::Result<Outcome>,
+        held: Vec<UserFunnel>,
+        sink: &mut impl FnMut(Vec<UserFunnel>) -> anyhow::Result<()>,
+        total: &mut Outcome,
+        skipped: &mut Vec<(i64, String)>,
+    ) -> anyhow::Result<()> {
+        match result {
+            Ok(outcome) => {
+                if !held.is_empty() {
+                    sink(held)?;
+                }
+                add(total, &outcome);
+                Ok(())
+            }
+            Err(err) if self.keep_going => {
+                let partial = if self.query.stream { " (its funnels so far were written)" } else { "" };
+                skipped.push((id, format!("{err:#}{partial}")));
+                Ok(())
+            }
+            Err(err) => Err(self.failed(id, err)),
+        }
     }
 
     /// The users fetched by [`Users`]' workers, handed to `sink` in the order `users` lists them and
@@ -222,19 +238,8 @@ impl AllUsers<'_> {
             } else {
                 done.pages.concat()
             };
-            match done.result {
-                Ok(outcome) => {
-                    if !held.is_empty() {
-                        sink(held)?;
-                    }
-                    add(&mut total, &outcome);
-                }
-                Err(err) => {
-                    // Only with --keep-going does a worker hand a failure here.
-                    let partial = if query.stream { " (its funnels so far were written)" } else { "" };
-                    skipped.push((id, format!("{err:#}{partial}")));
-                }
-            }
+            // Only with --keep-going does a worker hand a failure here.
+            self.settle(id, done.result, held, &mut sink, &mut total, skipped)?;
         }
         // Every user is written: the workers have nothing left to do.
         drop(users);

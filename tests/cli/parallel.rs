@@ -226,48 +226,46 @@ fn answer(request: &Value, remaining: u64, reset: u64) -> String {
     .to_string()
 }
 
-#[test]
-fn concurrency_never_spends_more_points_than_the_minute_grants_and_the_run_waits_instead() {
-    let mut outputs = Vec::new();
+/// Runs `args` (plus `--max-wait` and `--parallel`) at every setting, each against a fresh counting
+/// server: exit 0, no request beyond the minute's points, at most `--parallel` in flight — one at
+/// `--parallel 1`, more at once otherwise. Each run's stdout and the minute windows it began.
+fn within_the_minute(args: &[&str]) -> Vec<(String, usize)> {
+    let mut runs = Vec::new();
     for parallel in SETTINGS {
         let (endpoint, counts) = counting_server();
         let (mut cmd, _home) = funnels(&endpoint);
-        cmd.env("FUNNELS_WAIT_UNIT_MS", "1").args([
-            "list",
-            "--all-users",
-            "--all",
-            "--page-size",
-            "5",
-            "-o",
-            "ndjson",
-            // About 5 waits of ≤ 151 "seconds" each: summed per worker instead of as wall-clock
-            // time, the waits of 4 or 8 workers would overrun this.
-            "--max-wait",
-            "1500",
-            "--parallel",
-            parallel,
-        ]);
+        // About 5 waits of ≤ 151 "seconds" each: summed per worker instead of as wall-clock time,
+        // the waits of 4 or 8 workers would overrun this.
+        cmd.env("FUNNELS_WAIT_UNIT_MS", "1").args(args).args(["--max-wait", "1500", "--parallel", parallel]);
         let out = cmd.output().unwrap();
         let (stdout, stderr) = texts(&out);
         assert_eq!(out.status.code(), Some(0), "--parallel {parallel}: {stderr}");
-        assert_eq!(stdout.lines().count(), 12 * 7, "--parallel {parallel}");
         assert_eq!(
             counts.refused.load(Ordering::SeqCst),
             0,
             "--parallel {parallel}: a request beyond the minute's points"
         );
-        // 1 + 12 × 2 requests at 5 a window: the run waited for at least 4 resets.
-        assert!(counts.windows.load(Ordering::SeqCst) >= 5, "--parallel {parallel}");
         let most = counts.most_in_flight.load(Ordering::SeqCst);
         assert!(most <= parallel.parse().unwrap(), "--parallel {parallel}: {most} in flight");
         if parallel == "1" {
             assert_eq!(most, 1, "--parallel 1 is strictly sequential");
         } else {
-            assert!(most >= 2, "--parallel {parallel}: users were fetched concurrently");
+            assert!(most >= 2, "--parallel {parallel}: users were asked for concurrently");
         }
-        outputs.push(out.stdout);
+        runs.push((stdout, counts.windows.load(Ordering::SeqCst)));
     }
-    assert!(outputs.iter().all(|o| *o == outputs[0]), "the same bytes at every setting, quota waits and all");
+    runs
+}
+
+#[test]
+fn concurrency_never_spends_more_points_than_the_minute_grants_and_the_run_waits_instead() {
+    let runs = within_the_minute(&["list", "--all-users", "--all", "--page-size", "5", "-o", "ndjson"]);
+    for (stdout, windows) in &runs {
+        assert_eq!(stdout.lines().count(), 12 * 7);
+        // 1 + 12 × 2 requests at 5 a window: the run waited for at least 4 resets.
+        assert!(*windows >= 5, "{windows} windows");
+    }
+    assert!(runs.iter().all(|(o, _)| *o == runs[0].0), "the same bytes at every setting, quota waits and all");
 }
 
 /// A client account of 40 funnels behind a budget that never runs out; each answer takes 20 ms.
@@ -311,35 +309,9 @@ fn stream_fetches_one_page_at_a_time_whatever_the_setting() {
 
 #[test]
 fn all_users_count_asks_for_users_at_once_within_the_budget_and_sums_the_same() {
-    let mut outputs = Vec::new();
-    for parallel in SETTINGS {
-        let (endpoint, counts) = counting_server();
-        let (mut cmd, _home) = funnels(&endpoint);
-        cmd.env("FUNNELS_WAIT_UNIT_MS", "1").args([
-            "list",
-            "--all-users",
-            "--count",
-            "--max-wait",
-            "1500",
-            "--parallel",
-            parallel,
-        ]);
-        let out = cmd.output().unwrap();
-        let (stdout, stderr) = texts(&out);
-        assert_eq!(out.status.code(), Some(0), "--parallel {parallel}: {stderr}");
-        assert_eq!(stdout, "84\n", "--parallel {parallel}: 12 users × 7 funnels");
-        assert_eq!(counts.refused.load(Ordering::SeqCst), 0, "--parallel {parallel}: over the minute's points");
-        let most = counts.most_in_flight.load(Ordering::SeqCst);
-        assert!(most <= parallel.parse().unwrap(), "--parallel {parallel}: {most} in flight");
-        if parallel == "1" {
-            assert_eq!(most, 1, "--parallel 1 is strictly sequential");
-        } else {
-            assert!(most >= 2, "--parallel {parallel}: users were counted concurrently");
-        }
-        outputs.push(out.stdout);
+    for (stdout, _) in within_the_minute(&["list", "--all-users", "--count"]) {
+        assert_eq!(stdout, "84\n", "12 users × 7 funnels");
     }
-    // (stderr tells of the quota waits, which differ with the setting)
-    assert!(outputs.windows(2).all(|w| w[0] == w[1]), "the same count at every setting");
 }
 
 #[test]
